@@ -1,0 +1,20 @@
+"""The Django app: add ``"django_asyncx"`` to ``INSTALLED_APPS`` to get its system checks."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+__all__ = ["AsyncxConfig"]
+
+
+class AsyncxConfig(AppConfig):
+    """Registers django_asyncx's system checks (``manage.py check``)."""
+
+    name = "django_asyncx"
+    label = "asyncx"
+    verbose_name = "django_asyncx"
+
+    def ready(self) -> None:
+        from . import checks
+
+        checks.register()

@@ -1,0 +1,56 @@
+"""System checks that explain a misconfiguration before the first request does.
+
+=============  ===========================================================================
+``asyncx.E001``  ``ASYNCX`` is not valid (unknown key, wrong kind of value).
+``asyncx.E002``  An ``ASYNCX["LIFESPAN"]`` or ``ASYNCX["WEBSOCKET_APPLICATION"]`` entry
+                 cannot be imported.
+=============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from . import conf
+from .exceptions import ConfigurationError
+
+__all__ = ["check_settings", "register"]
+
+
+def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Any]:
+    """Validate ``ASYNCX`` and import the dotted paths it names."""
+    try:
+        values = conf.validate(getattr(settings, "ASYNCX", {}))
+    except ConfigurationError as exc:
+        return [checks.Error(str(exc), id="asyncx.E001")]
+    errors: list[Any] = []
+    paths = [(f'ASYNCX["LIFESPAN"][{i}]', p) for i, p in enumerate(values["LIFESPAN"])]
+    if values["WEBSOCKET_APPLICATION"] is not None:
+        paths.append(('ASYNCX["WEBSOCKET_APPLICATION"]', values["WEBSOCKET_APPLICATION"]))
+    for where, path in paths:
+        try:
+            import_module(path)
+        except ImportError:
+            try:
+                import_string(path)
+            except ImportError as exc:
+                errors.append(
+                    checks.Error(
+                        f"{where} = {path!r} cannot be imported: {exc}",
+                        hint="Give the dotted path of a module or of an object in a module.",
+                        id="asyncx.E002",
+                    )
+                )
+    return errors
+
+
+def register() -> None:
+    """Register the checks with Django (called by the AppConfig)."""
+    checks.register(check_settings, "asyncx")

@@ -1,0 +1,10 @@
+"""Test support for projects using django_asyncx, and for django_asyncx's own suite.
+
+Enable the pytest fixtures with ``pytest_plugins = ["django_asyncx.testing.plugin"]`` in a
+``conftest.py``. The modules:
+
+* :mod:`~django_asyncx.testing.services`: which PostgreSQL, MariaDB and Redis to use; skip
+  or fail when one is down.
+"""
+
+__all__: list[str] = []

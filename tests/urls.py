@@ -1,0 +1,3 @@
+"""URLs for in-process tests."""
+
+urlpatterns: list[object] = []
