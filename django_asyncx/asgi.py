@@ -17,11 +17,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import django
-from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.utils.module_loading import import_string
 
 from .conf import asyncx_settings
 from .exceptions import UnsupportedScopeError
+from .handler import ASGIHandler
 from .lifespan import Lifespan
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
@@ -33,10 +33,6 @@ Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class ASGIHandler(DjangoASGIHandler):
-    """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`."""
 
 
 class AsyncxApplication:
