@@ -316,19 +316,18 @@ class BoundedExecutor(Executor):
             return
         started = time.monotonic()
         waited = started - item.enqueued
+        outcome: tuple[bool, Any]
         if item.pin:
             worker.pinned = True
-            future.set_result(Lane(self, worker))
+            outcome = (True, Lane(self, worker))
         else:
             try:
-                result = item.fn(*item.args, **item.kwargs)  # type: ignore[misc]
+                outcome = (True, item.fn(*item.args, **item.kwargs))  # type: ignore[misc]
             except BaseException as exc:
-                future.set_exception(exc)
+                outcome = (False, exc)
                 del exc  # no reference cycle through the traceback
-            else:
-                future.set_result(result)
-            del item, future
         ran = time.monotonic() - started
+        # Count before resolving the future, so the caller sees its call in stats().
         with self._lock:
             self._completed += 1
             self._wait_total += waited
@@ -342,11 +341,16 @@ class BoundedExecutor(Executor):
             if report:
                 self._warned_at, slow_waits, self._slow_waits = started, self._slow_waits, 0
                 queued, busy = len(self._queue), self._busy
+        if outcome[0]:
+            future.set_result(outcome[1])
+        else:
+            future.set_exception(cast(BaseException, outcome[1]))
+        del item, future, outcome
         if report:
             logger.warning(
                 "executor %r: a call waited %.0f ms for a thread (threshold %.0f ms; %d slow "
                 "waits since the last report; %d/%d threads busy, %d queued); raise ASYNCX"
-                '["EXECUTORS"][%r]["max_workers"] or lower the concurrency',
+                '["EXECUTORS"]["%s"]["max_workers"] or lower the concurrency',
                 self.name,
                 waited * 1000,
                 cast(float, self.queue_warn) * 1000,
