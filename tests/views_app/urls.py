@@ -22,4 +22,8 @@ urlpatterns = [
     path("views/add-message/", views.add_message),
     path("views/show-messages/", views.show_messages),
     path("views/noslash", views.hello),
+    path("views/protected/", views.protected_form),
+    path("views/csrf-token/", views.csrf_token),
+    path("views/login/", views.login_view),
+    path("views/big/", views.big),
 ]

@@ -104,8 +104,36 @@ async def add_message(request):
 
 
 async def show_messages(request):
+    # Session-backed message storage reads the session synchronously: load it first.
+    await request.session.aitems()
     return HttpResponse(" | ".join(str(m) for m in messages.get_messages(request)))
 
 
 async def redirect_insecure(request):
     return redirect("/views/hello/")
+
+
+async def protected_form(request):
+    if request.method == "POST":
+        return HttpResponse(f"posted {request.POST.get('name', '')}")
+    return HttpResponse("form")
+
+
+async def csrf_token(request):
+    from django.middleware.csrf import get_token
+
+    get_token(request)
+    return HttpResponse("token set")
+
+
+async def login_view(request):
+    from django.contrib.auth import alogin
+    from django.contrib.auth.models import User
+
+    user = await User.objects.aget(username=request.GET["username"])
+    await alogin(request, user)
+    return HttpResponse("logged in")
+
+
+async def big(request):
+    return HttpResponse("lorem ipsum dolor sit amet " * 100, content_type="text/plain")
