@@ -1,0 +1,51 @@
+"""Async views: decorators and generic class-based views.
+
+Names are loaded on first access, so ``from django_asyncx.views import timeout`` imports
+only the decorators::
+
+    from django_asyncx.views import async_view, cache_page, condition, etag, last_modified
+    from django_asyncx.views import limit_concurrency, timeout
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cache import cache_page
+    from .decorators import (
+        async_view,
+        condition,
+        etag,
+        last_modified,
+        limit_concurrency,
+        timeout,
+    )
+
+__all__ = [
+    "async_view",
+    "cache_page",
+    "condition",
+    "etag",
+    "last_modified",
+    "limit_concurrency",
+    "timeout",
+]
+
+_MODULES = {
+    "async_view": "decorators",
+    "cache_page": "cache",
+    "condition": "decorators",
+    "etag": "decorators",
+    "last_modified": "decorators",
+    "limit_concurrency": "decorators",
+    "timeout": "decorators",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
