@@ -1,10 +1,14 @@
 """Async views: decorators and generic class-based views.
 
 Names are loaded on first access, so ``from django_asyncx.views import timeout`` imports
-only the decorators::
+only the decorators. Decorators::
 
     from django_asyncx.views import async_view, cache_page, condition, etag, last_modified
     from django_asyncx.views import limit_concurrency, timeout
+
+Class-based views and mixins (same hooks as Django's ``ListView``, ``LoginRequiredMixin``...)::
+
+    from django_asyncx.views import AsyncListView, AsyncDetailView, AsyncLoginRequiredMixin
 """
 
 from __future__ import annotations
@@ -22,8 +26,36 @@ if TYPE_CHECKING:
         limit_concurrency,
         timeout,
     )
+    from .generic import (
+        AsyncCreateView,
+        AsyncDeleteView,
+        AsyncDetailView,
+        AsyncFormView,
+        AsyncListView,
+        AsyncRedirectView,
+        AsyncTemplateView,
+        AsyncUpdateView,
+        AsyncView,
+    )
+    from .mixins import (
+        AsyncLoginRequiredMixin,
+        AsyncPermissionRequiredMixin,
+        AsyncUserPassesTestMixin,
+    )
 
 __all__ = [
+    "AsyncCreateView",
+    "AsyncDeleteView",
+    "AsyncDetailView",
+    "AsyncFormView",
+    "AsyncListView",
+    "AsyncLoginRequiredMixin",
+    "AsyncPermissionRequiredMixin",
+    "AsyncRedirectView",
+    "AsyncTemplateView",
+    "AsyncUpdateView",
+    "AsyncUserPassesTestMixin",
+    "AsyncView",
     "async_view",
     "cache_page",
     "condition",
@@ -34,6 +66,18 @@ __all__ = [
 ]
 
 _MODULES = {
+    "AsyncCreateView": "generic",
+    "AsyncDeleteView": "generic",
+    "AsyncDetailView": "generic",
+    "AsyncFormView": "generic",
+    "AsyncListView": "generic",
+    "AsyncRedirectView": "generic",
+    "AsyncTemplateView": "generic",
+    "AsyncUpdateView": "generic",
+    "AsyncView": "generic",
+    "AsyncLoginRequiredMixin": "mixins",
+    "AsyncPermissionRequiredMixin": "mixins",
+    "AsyncUserPassesTestMixin": "mixins",
     "async_view": "decorators",
     "cache_page": "cache",
     "condition": "decorators",
