@@ -163,13 +163,22 @@ def _audit_middleware(audit: Audit) -> None:
             Finding("middleware", path_, f"{hops} thread hop(s) per request", hops, fix)
         )
     rest = total - accounted
+    if rest == 0:
+        fix = ""
+    elif accounted:
+        fix = (
+            "Django's connection cleanup runs in the request's sync thread, which the "
+            "middleware above created; it goes when they are replaced"
+        )
+    else:
+        fix = "sync signal receivers (below) run in a thread; make them async"
     audit.findings.append(
         Finding(
             "handler",
             "request handling (signals, closing)",
             f"{rest} thread hop(s) per request outside the middleware",
             rest,
-            "" if rest == 0 else "see the signal receivers below; make them async",
+            fix,
         )
     )
 

@@ -24,8 +24,8 @@ async def demo():
     import sys
 
     await User.objects.acreate(username="cookbook-legacy")
-    with override_settings(ROOT_URLCONF=sys.modules[__name__], MIDDLEWARE=[]):
-        with count_hops() as hops:
-            result = await arequest(ASGIHandler(), "GET", "/legacy/")
+    urls = override_settings(ROOT_URLCONF=sys.modules[__name__], MIDDLEWARE=[])
+    with urls, count_hops() as hops:
+        result = await arequest(ASGIHandler(), "GET", "/legacy/")
     assert b"cookbook-legacy" in result.body
     assert hops.count == 1
