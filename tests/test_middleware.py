@@ -385,3 +385,26 @@ async def test_session_save_is_the_only_middleware_hop_when_the_session_changes(
     assert result.body == b"n=1"
     # The save, through the DB bridge; nothing else (a new session has nothing to load).
     assert [hop.owner for hop in hops.hops] == ["django_asyncx.executors"], hops.hops
+
+
+def test_drop_ins_under_wsgi_answer_as_djangos():
+    """Under WSGI the drop-ins are Django's classes: same answers through the sync path."""
+    from django.test import Client
+
+    steps = [
+        ("get", "/views/hello/", {}),
+        ("get", "/views/hello", {}),
+        ("post", "/views/protected/", {"data": {"name": "a"}}),
+        ("get", "/views/csrf-token/", {}),
+        ("get", "/views/missing/", {}),
+    ]
+    answers = {}
+    for name, stack in (("django", DJANGO), ("ours", async_native(DJANGO))):
+        with override_settings(ROOT_URLCONF="tests.views_app.urls", MIDDLEWARE=stack):
+            client = Client(enforce_csrf_checks=True)
+            answers[name] = [
+                (r.status_code, sorted(k for k in r.headers), sorted(r.cookies))
+                for r in (getattr(client, m)(p, **kw) for m, p, kw in steps)
+            ]
+    assert answers["ours"] == answers["django"]
+    assert [a[0] for a in answers["ours"]] == [200, 301, 403, 200, 404]
