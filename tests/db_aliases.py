@@ -15,7 +15,7 @@ ALIASES = ("default", "postgres", "mariadb")
 
 
 def on_databases(*aliases: str) -> Any:
-    """``@on_databases()``: parametrize ``alias`` over the databases, one transactional test each."""
+    """``@on_databases()``: parametrize ``alias`` over the databases (transactional tests)."""
     params = []
     for alias in aliases or ALIASES:
         marks = (
