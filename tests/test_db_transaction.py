@@ -60,7 +60,7 @@ async def test_block_commits_and_its_calls_share_one_thread_inside_the_transacti
 
 @on_databases()
 async def test_exception_rolls_back_run_in_db_and_django_a_methods(alias):
-    with pytest.raises(ZeroDivisionError):
+    async def work() -> None:
         async with atomic(alias):
             await run_in_db(add, alias, "a")
             await Entry.objects.using(alias).acreate(label="b")
@@ -68,6 +68,9 @@ async def test_exception_rolls_back_run_in_db_and_django_a_methods(alias):
             await entry.asave(using=alias)
             assert await Entry.objects.using(alias).acount() == 3
             1 / 0  # noqa: B018
+
+    with pytest.raises(ZeroDivisionError):
+        await work()
     assert await alabels(alias) == []
 
 
@@ -116,12 +119,15 @@ async def test_cancellation_while_a_query_runs_waits_for_it_then_rolls_back(alia
 
 @on_databases()
 async def test_nested_block_is_a_savepoint(alias):
+    async def inner() -> None:
+        async with atomic(alias):
+            await Entry.objects.using(alias).acreate(label="inner")
+            raise KeyError("undo inner only")
+
     async with atomic(alias):
         await run_in_db(add, alias, "outer")
         with pytest.raises(KeyError):
-            async with atomic(alias):
-                await Entry.objects.using(alias).acreate(label="inner")
-                raise KeyError("undo inner only")
+            await inner()
         async with atomic(alias):
             await run_in_db(add, alias, "kept")
     assert await alabels(alias) == ["kept", "outer"]
@@ -177,17 +183,18 @@ async def test_on_commit_callbacks_are_dropped_on_rollback(alias):
     async def notify() -> None:
         order.append("async")
 
+    async def register_then_fail(message: str) -> None:
+        async with atomic(alias):
+            await aon_commit(notify, using=alias)
+            raise ValueError(message)
+
     async with atomic(alias):
         with pytest.raises(ValueError, match="inner"):
-            async with atomic(alias):
-                await aon_commit(notify, using=alias)
-                raise ValueError("inner")
+            await register_then_fail("inner")
         await aon_commit(lambda: order.append("outer"), using=alias)
     assert order == ["outer"]
     with pytest.raises(ValueError, match="all"):
-        async with atomic(alias):
-            await aon_commit(notify, using=alias)
-            raise ValueError("all")
+        await register_then_fail("all")
     assert order == ["outer"]
 
 
@@ -238,7 +245,7 @@ async def test_task_outliving_its_block_gets_a_clear_error(alias):
 
 @on_databases()
 async def test_tasks_awaited_inside_the_block_share_its_transaction(alias):
-    with pytest.raises(LookupError):
+    async def work() -> None:
         async with atomic(alias):
             await asyncio.gather(*(run_in_db(add, alias, str(i)) for i in range(5)))
             await asyncio.gather(
@@ -246,6 +253,9 @@ async def test_tasks_awaited_inside_the_block_share_its_transaction(alias):
             )
             assert await Entry.objects.using(alias).acount() == 10
             raise LookupError
+
+    with pytest.raises(LookupError):
+        await work()
     assert await alabels(alias) == []
 
 
