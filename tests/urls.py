@@ -1,3 +1,7 @@
 """URLs for in-process tests."""
 
-urlpatterns: list[object] = []
+from django.urls import include, path
+
+urlpatterns: list[object] = [
+    path("testapp/", include("tests.testapp.urls")),
+]
