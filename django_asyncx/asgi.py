@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import django
+from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
 from .conf import asyncx_settings
 from .exceptions import UnsupportedScopeError
-from .handler import ASGIHandler
+from .handler import HopFreeASGIHandler
 from .lifespan import Lifespan
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
@@ -33,6 +34,42 @@ Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ASGIHandler(HopFreeASGIHandler):
+    """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`.
+
+    It answers exactly as ``django.core.handlers.asgi.ASGIHandler`` without its needless
+    thread hops (see :mod:`django_asyncx.handler`). It starts the event-loop block
+    detector (:mod:`django_asyncx.watchdog`) and records the request it serves for it.
+    ``ATOMIC_REQUESTS = True`` works for async views: each runs in
+    :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts
+    out), where Django refuses them.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The loop-block detector names the request it caught blocking the loop.
+        from .watchdog import current_request, ensure_loop_watchdog
+
+        await ensure_loop_watchdog()
+        token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            current_request.reset(token)
+
+    def make_view_atomic(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        if not iscoroutinefunction(view):
+            return super().make_view_atomic(view)
+        from django.db import connections
+
+        from .db.transaction import AsyncAtomic
+
+        non_atomic: set[str] = getattr(view, "_non_atomic_requests", set())
+        for alias, settings_dict in connections.settings.items():
+            if settings_dict["ATOMIC_REQUESTS"] and alias not in non_atomic:
+                view = AsyncAtomic(alias)(view)
+        return view
 
 
 class AsyncxApplication:

@@ -27,7 +27,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
-from .handler import ASGIHandler, _loop_safe
+from .asgi import ASGIHandler
+from .handler import _loop_safe
 from .hops import arequest, count_hops, describe
 from .middleware import DROP_INS
 from .views._base import is_async_view

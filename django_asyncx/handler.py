@@ -9,7 +9,8 @@ middleware and the view are async:
 - a response with status >= 400 is logged from a thread, and an exception raised by a view
   or middleware is turned into a response in a thread.
 
-:class:`ASGIHandler` keeps the behaviour and drops the hops that do nothing:
+:class:`HopFreeASGIHandler`, the base of :class:`django_asyncx.asgi.ASGIHandler`, keeps the
+behaviour and drops the hops that do nothing:
 
 - Django's own database receivers (``close_old_connections``, ``reset_queries``) act on the
   connections of the request's sync thread. That thread is created per request, on the first
@@ -64,7 +65,12 @@ from django.utils.log import log_response
 from django.utils.module_loading import import_string
 from django.views import defaults
 
-__all__ = ["ASGIHandler", "convert_exception_to_response", "exception_to_response", "send_signal"]
+__all__ = [
+    "HopFreeASGIHandler",
+    "convert_exception_to_response",
+    "exception_to_response",
+    "send_signal",
+]
 
 logger = logging.getLogger("django.request")
 
@@ -186,7 +192,7 @@ def convert_exception_to_response(get_response: Any) -> Any:
     return sync_inner
 
 
-class ASGIHandler(DjangoASGIHandler):
+class HopFreeASGIHandler(DjangoASGIHandler):
     """Django's ASGI request handler without its needless thread hops.
 
     Behaves as ``django.core.handlers.asgi.ASGIHandler`` (same signals, error responses,

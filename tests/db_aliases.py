@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ ALIASES = ("default", "postgres", "mariadb")
 
 
 def on_databases(*aliases: str) -> Any:
-    """``@on_databases()``: parametrize ``alias`` over the databases, one transactional test each."""
+    """``@on_databases()``: parametrize ``alias`` over the databases (transactional tests)."""
     params = []
     for alias in aliases or ALIASES:
         marks = (
@@ -73,3 +74,17 @@ def server_connections(alias: str) -> int:
         finally:
             conn.close()
     raise ValueError(f"cannot count server connections for {vendor}")
+
+
+def settled_connections(alias: str, expected: int, *, within: float = 10.0) -> int:
+    """:func:`server_connections` once it equals ``expected``, or its value after ``within`` s.
+
+    A server ends a session a few milliseconds after the client closed it, so a count taken
+    right after a close can still include it.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        count = server_connections(alias)
+        if count == expected or time.monotonic() >= deadline:
+            return count
+        time.sleep(0.02)

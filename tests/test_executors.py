@@ -23,7 +23,15 @@ request_id = contextvars.ContextVar("request_id", default=None)
 
 
 def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("asyncx-")]
+    names = ("asyncx-blocking-", "asyncx-db-")
+    return [t.name for t in threading.enumerate() if t.name.startswith(names)]
+
+
+async def queued(count: int) -> None:
+    """Return once ``count`` calls wait in the blocking pool's queue."""
+    async with asyncio.timeout(10):
+        while get_executor("blocking").stats().queued < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +91,7 @@ async def test_blocking_decorator_bare_and_called():
 def test_coroutine_functions_are_refused_at_decoration_time():
     async def fetch() -> None: ...
 
-    with pytest.raises(TypeError, match="coroutine function.*fetch"):
+    with pytest.raises(TypeError, match=r"coroutine function.*fetch"):
         blocking(fetch)
     with pytest.raises(TypeError, match="coroutine function"):
         blocking(executor="blocking")(fetch)
@@ -107,8 +115,7 @@ async def test_cancelled_queued_call_never_runs_and_does_not_wedge_the_pool():
     ran = []
     first = asyncio.create_task(run_in_executor(release.wait, 10))
     second = asyncio.create_task(run_in_executor(ran.append, "second"))
-    while get_executor("blocking").stats().queued < 1:
-        await asyncio.sleep(0.005)
+    await queued(1)
     second.cancel()
     with pytest.raises(asyncio.CancelledError):
         await second
@@ -149,8 +156,7 @@ async def test_long_queue_wait_is_reported_in_stats_and_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="django_asyncx.executors"):
         first = asyncio.create_task(run_in_executor(gate.wait, 10))
         second = asyncio.create_task(run_in_executor(lambda: None))
-        while get_executor("blocking").stats().queued < 1:
-            await asyncio.sleep(0.005)
+        await queued(1)
         await asyncio.sleep(0.02)
         gate.set()
         await asyncio.gather(first, second)
