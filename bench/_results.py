@@ -69,7 +69,7 @@ def table_rows(document: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     labels = {t["key"]: t["short"] for t in document["targets"]}
     header = ["target", "req/s median (min-max)"]
     header += [f"vs {labels[b]}" for b in document["baselines"]]
-    header += ["p50 ms", "p99 ms", "client CPU", "server CPU", "threads", "peak RSS MiB"]
+    header += ["p50 ms", "p99 ms", "client CPU max", "server CPU", "threads", "peak RSS MiB"]
     rows = []
     for t in document["targets"]:
         s = t["summary"]

@@ -16,10 +16,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
-from bench import _harness, _procs, _wrk, hello
+from bench import _harness, _procs, _results, _wrk, hello, report
 from django_asyncx.testing.services import service_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +145,17 @@ def test_hello_wsgi_target_measured_end_to_end_and_its_processes_stopped(
     out = capsys.readouterr().out
     assert wsgi.label in out
     assert "1.00x" in out
+
+    # The docs block and the plot are made from that same document.
+    page = "intro\n% begin bench:hello\nold\n% end bench:hello\nafter\n"
+    block = report.markdown(document, "performance-hello.svg")
+    assert report.replace_block(page, "hello", block) == (
+        f"intro\n% begin bench:hello\n\n{block}\n\n% end bench:hello\nafter\n"
+    )
+    assert f"| {wsgi.label} | {_results.table_rows(document)[1][0][1]} | 1.00x |" in block
+    plot = ElementTree.fromstring(report.svg(document))
+    bars = plot.findall("{http://www.w3.org/2000/svg}rect")
+    assert len(bars) == 1 + len(document["targets"])  # the background, then one per target
 
 
 def test_server_stop_kills_the_whole_group_when_it_never_answers(wrk: None) -> None:
