@@ -12,9 +12,10 @@ the serving process's threads and its peak RSS (``VmHWM``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +122,23 @@ def measure(target: Target, run: int, options: Options) -> Sample:
         if options.warmup:
             run_wrk(url, duration=options.warmup, connections=options.connections,
                     cpu=options.client_cpu)  # fmt: skip
+        peak_threads: dict[int, int] = {}
+
+        def sample_threads() -> None:
+            for process in server.processes():
+                peak_threads[process.pid] = max(peak_threads.get(process.pid, 0), process.threads)
+
         cpu_before = server.cpu_seconds()
         wrk = run_wrk(
             url, duration=options.duration, connections=options.connections,
-            cpu=options.client_cpu,
+            cpu=options.client_cpu, while_running=sample_threads,
         )  # fmt: skip
         server_cpu = (server.cpu_seconds() - cpu_before) / wrk.wall_s
-        processes = server.processes()
+        sample_threads()
+        processes = [
+            replace(p, threads=max(p.threads, peak_threads.get(p.pid, 0)))
+            for p in server.processes()
+        ]
         if not processes:
             raise BenchError(f"server exited during the run: {' '.join(argv)}\n{server.log()}")
     return Sample(
@@ -160,6 +171,7 @@ def run_http_benchmark(
     require_tools()
     check_cpus(options.server_cpu, options.client_cpu)
     date = dt.datetime.now(dt.UTC)
+    machine = machine_info(sorted({t.server for t in targets}))
     results = [TargetResult(t) for t in targets]
     print(f"{name}: {description}", flush=True)
     print(
@@ -177,7 +189,8 @@ def run_http_benchmark(
                 f"{sample.requests_per_s:,.0f} req/s, client CPU {sample.client_cpu:.0%}",
                 flush=True,
             )
-    document = _document(name, description, results, baselines, options, date)
+    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    document = _document(name, description, results, baselines, options, date, machine)
     print()
     print(format_table(document))
     path = write_result(document, options.results_dir)
@@ -192,6 +205,7 @@ def _document(
     baselines: Sequence[str],
     options: Options,
     date: dt.datetime,
+    machine: dict[str, Any],
 ) -> dict[str, Any]:
     by_key = {r.target.key: r for r in results}
     base_rates = {b: statistics.median(by_key[b].rates()) for b in baselines}
@@ -225,7 +239,7 @@ def _document(
         "benchmark": name,
         "description": description,
         "date": date.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "machine": machine_info(sorted({t.server for t in (r.target for r in results)})),
+        "machine": machine,
         "method": {
             "runs": options.runs,
             "duration_s": options.duration,

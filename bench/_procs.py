@@ -126,6 +126,7 @@ class ProcessStats:
     pid: int
     name: str
     threads: int
+    """Its threads (in a benchmark's sample: the most seen during the measured run)."""
     peak_rss_kib: int
 
 

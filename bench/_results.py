@@ -43,7 +43,7 @@ def machine_info(servers: Sequence[str] = ()) -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "cpu_model": model[1].strip() if model else platform.processor() or None,
         "kernel": platform.release(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
         "django": _version("django"),

@@ -7,10 +7,12 @@ import re
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._procs import BenchError, stop_group
 
+_POLL_INTERVAL = 0.5
 _TIME_UNITS_US = {"us": 1.0, "ms": 1e3, "s": 1e6, "m": 60e6, "h": 3600e6}
 _TIME = r"([\d.]+)(us|ms|s|m|h)"
 
@@ -87,12 +89,20 @@ class WrkRun:
 
 
 def run_wrk(
-    url: str, *, duration: int, connections: int, cpu: int | None, threads: int = 1
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    cpu: int | None,
+    threads: int = 1,
+    while_running: Callable[[], object] | None = None,
 ) -> WrkRun:
     """Run ``wrk --latency`` (pinned to ``cpu`` unless None) and parse what it prints.
 
     The CPU share is wrk's user + system time (from the kernel's accounting when it is
     reaped) over the wall time of the run: 1.0 is one core busy all the time.
+    ``while_running`` is called about every half second during the run (to sample the
+    server's threads under load).
     """
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if cpu is not None:
@@ -104,7 +114,11 @@ def run_wrk(
             start_new_session=True,
         )  # fmt: skip
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if while_running else 0)
+            while pid == 0 and while_running is not None:
+                while_running()
+                time.sleep(_POLL_INTERVAL)
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
             if proc.returncode is None:

@@ -34,7 +34,8 @@ def markdown(document: dict[str, Any], image: str) -> str:
     lines = [
         f"Measured {document['date'].replace('T', ' ').replace('Z', ' UTC')} on a "
         f"{m['nproc']}-CPU {m['cpu_model']} VM (Linux {m['kernel']}, {m['memory_gib']} GiB, "
-        f"load average {' / '.join(map(str, m['load_average']))} at the start), "
+        f"load average {' / '.join(map(str, m['load_average_start']))} at the start, "
+        f"{' / '.join(map(str, m['load_average_end']))} at the end), "
         f"commit `{m['git_commit']}`: Python {m['python']}, Django {m['django']}, "
         f"asgiref {m['asgiref']}, django_asyncx {m['django_asyncx']}, {servers}, {m['wrk']}. "
         f"{method['runs']} runs x {method['duration_s']} s per target after "

@@ -203,3 +203,16 @@ def test_runner_rejects_a_duration_below_one_second() -> None:
     done = _bench("hello", "--duration", "0")
     assert done.returncode == 2
     assert "--duration: expected a whole number >= 1, got '0'" in done.stderr
+
+
+def test_runner_says_how_to_install_wrk_when_it_is_missing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "hello", "--results-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(tmp_path)},  # an empty folder: no wrk, no taskset
+    )
+    assert done.returncode == 2
+    assert "wrk is not installed: install it with `apt-get install wrk`" in done.stderr
+    assert list(tmp_path.iterdir()) == []
