@@ -77,17 +77,22 @@ def _group_alive(pgid: int) -> bool:
 def stop_group(proc: subprocess.Popen[Any], *, grace: float = 10.0) -> None:
     """SIGTERM the process group, SIGKILL what is left after ``grace``; reap the leader."""
     pgid = proc.pid  # start_new_session=True: the leader's pid is the group's id
-    if proc.returncode is None:
-        _kill_group(pgid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            _kill_group(pgid, signal.SIGKILL)
-            proc.wait()
-    # Children that outlive their parent (a gunicorn worker) stay in the group.
-    deadline = time.monotonic() + grace
-    while _group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    try:
+        if proc.returncode is None:
+            _kill_group(pgid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                _kill_group(pgid, signal.SIGKILL)
+                proc.wait()
+        # Children that outlive their parent (a gunicorn worker) stay in the group.
+        deadline = time.monotonic() + grace
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    except BaseException:
+        # A second Ctrl-C while waiting: no more grace.
+        _kill_group(pgid, signal.SIGKILL)
+        raise
     if _group_alive(pgid):
         _kill_group(pgid, signal.SIGKILL)
 
