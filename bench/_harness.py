@@ -26,6 +26,9 @@ from ._wrk import run_wrk
 CLIENT_CPU_LIMIT = 0.70
 """Above this share of one core, wrk may be what limits the figure: the sample is flagged."""
 
+SERVER_CPU_FLOOR = 0.80
+"""Below this share of its core, a server that should be CPU-bound was starved or waiting."""
+
 
 # -- options -------------------------------------------------------------------------------
 
@@ -218,6 +221,12 @@ def _document(
                 f"{result.target.label}: wrk used up to {summary['client_cpu']['max']:.0%} of "
                 f"its core (> {CLIENT_CPU_LIMIT:.0%}): the client may be the limit"
             )
+        if summary["server_cpu"]["min"] < SERVER_CPU_FLOOR:
+            warnings.append(
+                f"{result.target.label}: the server used as little as "
+                f"{summary['server_cpu']['min']:.0%} of its core (< {SERVER_CPU_FLOOR:.0%}): "
+                "other work on the machine may have taken CPU 0"
+            )
         if summary["errors"]:
             warnings.append(f"{result.target.label}: {summary['errors']} errors reported by wrk")
         median = summary["requests_per_s"]["median"]
@@ -249,6 +258,7 @@ def _document(
             "server_cpu": options.server_cpu,
             "client_cpu": options.client_cpu,
             "client_cpu_limit": CLIENT_CPU_LIMIT,
+            "server_cpu_floor": SERVER_CPU_FLOOR,
         },
         "baselines": list(baselines),
         "targets": targets,
