@@ -32,6 +32,7 @@ behaviour and drops the hops that do nothing:
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import closing, suppress
@@ -81,6 +82,10 @@ _DEFAULT_ERROR_VIEWS: dict[int, Callable[..., Any]] = {
     404: defaults.page_not_found,
 }
 _CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, MultiPartParserError, SuspiciousOperation)
+
+
+class RequestProcessed(Exception):
+    """Raised inside the request's task group once the response is sent, to end it."""
 
 
 def _loop_safe(receiver: Callable[..., Any]) -> bool:
@@ -257,6 +262,28 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             handler_is_async = middleware_is_async
         self._middleware_chain = self.adapt_method_mode(is_async, handler, handler_is_async)
 
+    async def read_body(self, receive: Any) -> Any:
+        """Django's ``read_body``; a body that arrives in one small message skips the tempfile.
+
+        Most requests (every GET) carry their whole body, often empty, in the first message:
+        a ``BytesIO`` holds it as the in-memory ``SpooledTemporaryFile`` would.
+        """
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise RequestAborted()
+        body = message.get("body", b"")
+        if (
+            not message.get("more_body", False)
+            and len(body) <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        ):
+            return io.BytesIO(body)
+        pending = [message]
+
+        async def replay() -> Any:
+            return pending.pop() if pending else await receive()
+
+        return await super().read_body(replay)
+
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         """Django's ``get_response_async``, logging error responses on the loop."""
         set_urlconf(settings.ROOT_URLCONF)
@@ -356,9 +383,6 @@ class HopFreeASGIHandler(DjangoASGIHandler):
                 await self.send_response(error_response, send)
                 await self._close(error_response, None, context)
                 return
-
-            class RequestProcessed(Exception):
-                pass
 
             response: Any = None
             try:
