@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from contextlib import closing, suppress
 from functools import wraps
@@ -98,6 +99,23 @@ def _loop_safe(receiver: Callable[..., Any]) -> bool:
     return False
 
 
+_NO_SENDER = id(None)
+
+
+def _only_django_receivers(signal: Signal) -> list[Callable[..., Any]] | None:
+    """The receivers, in order, if all are Django's own loop-safe ones for every sender."""
+    found: list[Callable[..., Any]] = []
+    for entry in signal.receivers:
+        lookup_key, ref, is_async = entry[0], entry[1], entry[-1]
+        receiver: Any = ref() if isinstance(ref, weakref.ReferenceType) else ref
+        if is_async or lookup_key[1] != _NO_SENDER:
+            return None
+        if receiver not in _DB_RECEIVERS and not _loop_safe(receiver):
+            return None
+        found.append(receiver)
+    return found
+
+
 def _hopped(context: ThreadSensitiveContext | None) -> bool:
     """Whether this request has a sync thread (made a thread-sensitive hop)."""
     # Without a per-request context, sync code shares a long-lived thread: assume it hopped.
@@ -109,6 +127,13 @@ async def send_signal(
 ) -> None:
     """``signal.asend(sender, **named)`` with the hop left out when it would do nothing."""
     if not signal.receivers:
+        return
+    known = _only_django_receivers(signal)
+    if known is not None and (not _hopped(context) or not _DB_RECEIVERS.intersection(known)):
+        # The usual case, decided without building Django's receiver lists.
+        for receiver in known:
+            if receiver not in _DB_RECEIVERS:
+                receiver(signal=signal, sender=sender, **named)
         return
     sync_receivers, async_receivers = signal._live_receivers(sender)
     hopped = _hopped(context)
