@@ -246,9 +246,14 @@ async def test_cache_page_on_a_sync_view(state):
     assert {r.body for r in results} == {b"sync calls=1"}
 
 
+def blocks_logged(caplog):
+    return [r for r in caplog.records if r.getMessage().startswith("event loop blocked")]
+
+
 @URLS
-@override_settings(CACHES=CACHES)
-async def test_a_slow_cache_read_does_not_block_the_loop(state):
+@override_settings(CACHES=CACHES, ASYNCX={"LOOP_BLOCK_WARN_MS": 50})
+async def test_a_slow_cache_read_does_not_block_the_loop(state, caplog):
+    caplog.set_level(logging.WARNING, "django_asyncx.watchdog")
     app = ASGIHandler()
     state["cache_gate"] = threading.Event()
     slow = asyncio.create_task(arequest(app, "GET", "/cached-slow/"))
@@ -256,11 +261,29 @@ async def test_a_slow_cache_read_does_not_block_the_loop(state):
     # The cache read is blocked in its thread; the loop still serves another request.
     other = await arequest(app, "GET", "/plain/")
     assert other.body == b"plain"
+    await asyncio.sleep(0.2)  # several watchdog periods while the read stays blocked
     assert not slow.done()
     state["cache_gate"].set()
     assert (await slow).body == b"slow page"
     assert "gate timed out" not in state["events"]
     assert cache_path(caches["slow"]) == "thread"
+    # The block detector watched the loop all along and saw nothing.
+    assert blocks_logged(caplog) == []
+
+
+@override_settings(CACHES=CACHES, ASYNCX={"LOOP_BLOCK_WARN_MS": 50})
+async def test_the_same_read_on_the_loop_is_caught_by_the_block_detector(state, caplog):
+    # The counter-proof: the detector is live in this setup, so its silence above means
+    # something. Reading the slow cache directly on the loop blocks it.
+    from django_asyncx.watchdog import ensure_loop_watchdog
+
+    caplog.set_level(logging.WARNING, "django_asyncx.watchdog")
+    await ensure_loop_watchdog()
+    state["cache_gate"] = threading.Event()
+    threading.Timer(0.3, state["cache_gate"].set).start()
+    caches["slow"].get("anything")
+    await asyncio.sleep(0.05)
+    assert len(blocks_logged(caplog)) == 1
 
 
 @pytest.fixture
