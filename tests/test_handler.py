@@ -238,3 +238,15 @@ async def test_django_middleware_still_hops_and_answers_the_same(middleware):
 async def test_non_http_scope_is_refused_like_django():
     with pytest.raises(ValueError, match="Django can only handle ASGI/HTTP connections"):
         await ASGIHandler()({"type": "websocket"}, None, None)
+
+
+@URLS
+async def test_the_whole_entry_serves_an_async_request_with_zero_hops():
+    from django_asyncx.asgi import get_asgi_application
+
+    app = get_asgi_application()
+    await arequest(app, "GET", "/views/hello/")  # starts lifespan hooks and the watchdog
+    with count_hops() as hops:
+        result = await arequest(app, "GET", "/views/hello/")
+    assert result.status == 200
+    assert hops.count == 0, hops.hops
