@@ -408,3 +408,12 @@ def test_drop_ins_under_wsgi_answer_as_djangos():
             ]
     assert answers["ours"] == answers["django"]
     assert [a[0] for a in answers["ours"]] == [200, 301, 403, 200, 404]
+
+
+@override_settings(CSRF_FAILURE_VIEW="tests.views_app.views.custom_csrf_failure")
+async def test_custom_csrf_failure_view_matches_and_runs_in_a_thread():
+    outcome = await run_scenario(DJANGO, [("POST", "/views/protected/", {"body": b"n=1"})])
+    assert outcome["ours"][0].body == b"custom failure: CSRF cookie not set."
+    _, hops = await count(async_native(DJANGO), "POST", "/views/protected/", body=b"n=1")
+    # The check in a thread (a custom failure view may query), then closing in that thread.
+    assert hops.count == 2, hops.hops

@@ -419,3 +419,13 @@ async def test_async_view_called_form_and_misuse():
         async_view(decorated.plain)
     with pytest.raises(TypeError, match=r"decorates a view function, got 3"):
         async_view(3)
+
+
+@URLS
+@override_settings(CACHES=CACHES)
+async def test_cache_page_renders_a_template_response_before_storing_it(state):
+    app = ASGIHandler()
+    first = await arequest(app, "GET", "/cached-template/")
+    second = await arequest(app, "GET", "/cached-template/")
+    assert first.body == second.body == b"hello 1 from "
+    assert state["calls"] == 1

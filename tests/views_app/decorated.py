@@ -138,3 +138,11 @@ class SlowCache(LocMemCache):
         if gate is not None:
             STATE["events"].append("released" if gate.wait(10) else "gate timed out")
         return super().get(key, default, version)
+
+
+@cache_page(60, key_prefix="tpl")
+async def cached_template(request):
+    from django.template.response import TemplateResponse
+
+    STATE["calls"] += 1
+    return TemplateResponse(request, "views_app/hello.html", {"who": STATE["calls"]})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cached/", decorated.cached),
     path("cached-slow/", decorated.cached_slow),
     path("cached-sync/", decorated.cached_sync),
+    path("cached-template/", decorated.cached_template),
     path("sync-orm/", decorated.sync_orm),
     path("plain-sync-orm/", decorated.plain_sync_orm),
     path("plain/", decorated.plain),

@@ -137,3 +137,7 @@ async def login_view(request):
 
 async def big(request):
     return HttpResponse("lorem ipsum dolor sit amet " * 100, content_type="text/plain")
+
+
+def custom_csrf_failure(request, reason=""):
+    return HttpResponse(f"custom failure: {reason}", status=403)
