@@ -85,7 +85,7 @@ _DEFAULT_ERROR_VIEWS: dict[int, Callable[..., Any]] = {
 _CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, MultiPartParserError, SuspiciousOperation)
 
 
-class RequestProcessed(Exception):
+class _RequestProcessed(Exception):
     """Raised inside the request's task group once the response is sent, to end it."""
 
 
@@ -416,8 +416,8 @@ class HopFreeASGIHandler(DjangoASGIHandler):
                         tg.create_task(self.listen_for_disconnect(receive))
                         response = await self.run_get_response(request)
                         await self.send_response(response, send)
-                        raise RequestProcessed
-                except* (RequestProcessed, RequestAborted):
+                        raise _RequestProcessed
+                except* (_RequestProcessed, RequestAborted):
                     pass
             except BaseExceptionGroup as exception_group:
                 if len(exception_group.exceptions) == 1:
