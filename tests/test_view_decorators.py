@@ -429,3 +429,22 @@ async def test_cache_page_renders_a_template_response_before_storing_it(state):
     second = await arequest(app, "GET", "/cached-template/")
     assert first.body == second.body == b"hello 1 from "
     assert state["calls"] == 1
+
+
+@URLS
+async def test_limit_concurrency_through_method_decorator_counts_across_requests(state):
+    app = ASGIHandler()
+    tasks = [asyncio.create_task(arequest(app, "GET", "/gated-class/")) for _ in range(10)]
+    await until(lambda: sum(t.done() for t in tasks) == 9)
+    assert state["entered"] == 1
+    state["release"].set()
+    statuses = sorted(r.status for r in await asyncio.gather(*tasks))
+    assert statuses == [200] + [503] * 9
+
+
+@URLS
+@override_settings(CACHES=CACHES)
+async def test_cache_page_through_method_decorator(state):
+    app = ASGIHandler()
+    results = [await arequest(app, "GET", "/cached-class/") for _ in range(3)]
+    assert {r.body for r in results} == {b"class calls=1"}

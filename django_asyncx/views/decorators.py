@@ -15,7 +15,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, overload
 
 from asgiref.sync import iscoroutinefunction
@@ -166,13 +166,14 @@ def limit_concurrency(
             f"limit_concurrency(): retry_after must be an int >= 0 (seconds), got {retry_after!r}"
         )
     key_is_async = key is not None and iscoroutinefunction(key)
+    # method_decorator decorates the bound dispatch again on every request: the counts are
+    # kept per view function, not per decoration, so that they persist across requests.
+    states: dict[object, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates]] = {}
 
     def decorate(view: View) -> AsyncView:
         check_view(view, "limit_concurrency")
         target = as_async(view)
-        loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates] = (
-            weakref.WeakKeyDictionary()
-        )
+        loops = states.setdefault(_identity(view), weakref.WeakKeyDictionary())
 
         async def gate_key(request: Any) -> Hashable:
             if key is None:
@@ -209,6 +210,13 @@ def limit_concurrency(
         return wrapper
 
     return decorate
+
+
+def _identity(view: View) -> object:
+    """What stays the same for a view across decorations: the function behind a partial or
+    a bound method (``method_decorator`` passes a new partial of the bound method each time)."""
+    func: Any = view.func if isinstance(view, partial) else view
+    return getattr(func, "__func__", func)
 
 
 def _rejected(view: View, status: int, retry_after: int) -> HttpResponse:

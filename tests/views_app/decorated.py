@@ -146,3 +146,18 @@ async def cached_template(request):
 
     STATE["calls"] += 1
     return TemplateResponse(request, "views_app/hello.html", {"who": STATE["calls"]})
+
+
+@method_decorator(limit_concurrency(1), name="dispatch")
+class GatedClassView(View):
+    async def get(self, request):
+        STATE["entered"] += 1
+        await STATE["release"].wait()
+        return HttpResponse("class served")
+
+
+@method_decorator(cache_page(60), name="dispatch")
+class CachedClassView(View):
+    async def get(self, request):
+        STATE["calls"] += 1
+        return HttpResponse(f"class calls={STATE['calls']}")

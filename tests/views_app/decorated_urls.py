@@ -19,4 +19,6 @@ urlpatterns = [
     path("plain/", decorated.plain),
     path("timeout/", decorated.writes_then_hangs),
     path("hanging/", decorated.HangingView.as_view()),
+    path("gated-class/", decorated.GatedClassView.as_view()),
+    path("cached-class/", decorated.CachedClassView.as_view()),
 ]
