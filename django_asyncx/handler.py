@@ -26,7 +26,9 @@ behaviour and drops the hops that do nothing:
 - error responses are logged on the loop (logging is synchronous everywhere else too), and
   404/403/400 responses from Django's default error views are built on the loop; a 500 or a
   custom error view is built in a thread, as in Django;
-- ``process_exception`` hooks are only consulted (in a thread) when a middleware has one.
+- ``process_exception`` hooks are only consulted (in a thread) when a middleware has one;
+- a ``TemplateResponse`` of a request that has no sync thread renders on the DB bridge's
+  pool (:func:`django_asyncx.db.run_in_db`) instead of a thread created for the request.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ from django.urls import get_resolver, get_urlconf, set_script_prefix, set_urlcon
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
 from django.views import defaults
+
+from django_asyncx.db import run_in_db
 
 __all__ = [
     "HopFreeASGIHandler",
@@ -361,8 +365,14 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             try:
                 if iscoroutinefunction(response.render):
                     response = await response.render()
-                else:
+                elif _hopped(SyncToAsync.thread_sensitive_context.get(None)):
+                    # The request has a sync thread (its connections live there): render
+                    # there, as Django does.
                     response = await sync_to_async(response.render, thread_sensitive=True)()
+                else:
+                    # An all-async request: render on the DB bridge's pool (a template may
+                    # still run queries), not in a new thread made for this request.
+                    response = await run_in_db(response.render)
             except Exception as exc:
                 response = await self._process_exception(exc, request)
                 if response is None:

@@ -8,8 +8,8 @@ forms, deleting) runs through :func:`django_asyncx.db.run_in_db`, so the loop ne
 and nothing raises ``SynchronousOnlyOperation``. Pagination runs Django's ``Paginator`` in
 one bridge call (count and page together), the same work ``AsyncPaginator`` does in two.
 
-Responses are Django's ``TemplateResponse``: the handler renders them in a thread, as it
-does for any sync-rendered template, so lazy relations used by the template still load.
+Responses are Django's ``TemplateResponse``: :mod:`django_asyncx.asgi` renders them on the
+DB bridge's pool (Django's handler, in a thread), so lazy relations in the template load.
 """
 
 from __future__ import annotations
