@@ -11,7 +11,6 @@ touched it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
@@ -46,20 +45,31 @@ class LoopMiddlewareMixin:
     the sync hook in async mode. In sync mode (WSGI), Django's own ``__call__`` runs.
     """
 
+    def __init__(self, get_response: Any) -> None:
+        super().__init__(get_response)  # type: ignore[call-arg]
+        # Looked up once: the hooks a request goes through.
+        self._request_hook = getattr(self, "aprocess_request", None) or getattr(
+            self, "process_request", None
+        )
+        self._response_hook = getattr(self, "aprocess_response", None) or getattr(
+            self, "process_response", None
+        )
+        self._request_hook_async = hasattr(self, "aprocess_request")
+        self._response_hook_async = hasattr(self, "aprocess_response")
+
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         """One request through the hooks, on the loop: Django's ``__acall__`` without hops."""
         response: Any = None
-        aprocess_request = getattr(self, "aprocess_request", None)
-        if aprocess_request is not None:
-            response = await aprocess_request(request)
-        elif hasattr(self, "process_request"):
-            response = self.process_request(request)
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-        get_response = self.get_response  # type: ignore[attr-defined]
-        response = response or await get_response(request)
-        aprocess_response = getattr(self, "aprocess_response", None)
-        if aprocess_response is not None:
-            response = await aprocess_response(request, response)
-        elif hasattr(self, "process_response"):
-            response = self.process_response(request, response)
+        hook = self._request_hook
+        if hook is not None:
+            response = await hook(request) if self._request_hook_async else hook(request)
+        if not response:
+            get_response: Any = self.get_response  # type: ignore[attr-defined]
+            response = await get_response(request)
+        hook = self._response_hook
+        if hook is not None:
+            if self._response_hook_async:
+                response = await hook(request, response)
+            else:
+                response = hook(request, response)
         return response  # type: ignore[no-any-return]
