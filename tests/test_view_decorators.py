@@ -448,3 +448,31 @@ async def test_cache_page_through_method_decorator(state):
     app = ASGIHandler()
     results = [await arequest(app, "GET", "/cached-class/") for _ in range(3)]
     assert {r.body for r in results} == {b"class calls=1"}
+
+
+@pytest.fixture
+def atomic_requests():
+    from django.db import connections
+
+    from django_asyncx.executors import shutdown_executors
+
+    entry = connections.settings["default"]
+    saved = entry["ATOMIC_REQUESTS"]
+    entry["ATOMIC_REQUESTS"] = True
+    shutdown_executors()
+    yield
+    entry["ATOMIC_REQUESTS"] = saved
+    shutdown_executors()
+
+
+@URLS
+async def test_async_view_runs_inside_atomic_requests(atomic_requests, caplog):
+    from django_asyncx.asgi import get_asgi_application
+
+    app = get_asgi_application()
+    assert (await arequest(app, "GET", "/sync-write/?label=kept")).body == b"written"
+    with caplog.at_level(logging.CRITICAL, logger="django.request"):
+        failed = await arequest(app, "GET", "/sync-write/?label=undone&fail=1")
+    assert failed.status == 500
+    labels = [e.label async for e in Entry.objects.order_by("label")]
+    assert labels == ["kept"]

@@ -161,3 +161,11 @@ class CachedClassView(View):
     async def get(self, request):
         STATE["calls"] += 1
         return HttpResponse(f"class calls={STATE['calls']}")
+
+
+@async_view
+def sync_write(request):
+    Entry.objects.create(label=request.GET["label"])
+    if "fail" in request.GET:
+        raise ValueError("undo")
+    return HttpResponse("written")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sync-orm/", decorated.sync_orm),
     path("plain-sync-orm/", decorated.plain_sync_orm),
     path("plain/", decorated.plain),
+    path("sync-write/", decorated.sync_write),
     path("timeout/", decorated.writes_then_hangs),
     path("hanging/", decorated.HangingView.as_view()),
     path("gated-class/", decorated.GatedClassView.as_view()),
