@@ -26,7 +26,7 @@ from django.core.signals import setting_changed
 
 from .exceptions import ConfigurationError
 
-__all__ = ["OPTIONS", "Option", "asyncx_settings", "validate"]
+__all__ = ["OPTIONS", "Option", "Settings", "asyncx_settings", "validate"]
 
 
 @dataclass(frozen=True, slots=True)
