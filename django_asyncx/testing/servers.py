@@ -76,7 +76,9 @@ def server_command(server: str, app: str, *, host: str, port: int) -> list[str]:
         return [python, "-m", "uvicorn", app, "--host", host, "--port", str(port),
                 "--lifespan", "on"]  # fmt: skip
     if server == "hypercorn":
-        return [python, "-m", "hypercorn", app, "--bind", f"{host}:{port}",
+        # --workers 0 serves in this process: with worker processes, hypercorn 0.18 exits
+        # with status 0 even when a worker's lifespan startup failed.
+        return [python, "-m", "hypercorn", app, "--bind", f"{host}:{port}", "--workers", "0",
                 "--error-logfile", "-", "--graceful-timeout", "5"]  # fmt: skip
     if server == "daphne":
         return [python, "-m", "daphne", "-b", host, "-p", str(port), app]
@@ -113,8 +115,13 @@ class LiveServer:
     ``app`` is ``module:attribute`` as the servers take it; ``cwd`` is the directory it is
     imported from; ``env`` is added to this process's environment (set
     ``DJANGO_SETTINGS_MODULE`` there: a test process usually has its own). ``args`` go to the
-    server's command line after the defaults. ``start_timeout`` bounds the wait for the port,
-    ``stop_timeout`` the graceful shutdown before the process group is killed.
+    server's command line after the defaults.
+
+    The server is ready when a ``GET ready_path`` gets a response, whatever its status: a
+    port that accepts connections is not enough, since granian's main process listens before
+    its worker has loaded the application. With ``ready_path=None`` an accepted connection is
+    enough (daphne: any request would run the startup hooks). ``start_timeout`` bounds the
+    wait, ``stop_timeout`` the graceful shutdown before the process group is killed.
     """
 
     def __init__(
@@ -125,6 +132,7 @@ class LiveServer:
         cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         args: Sequence[str] = (),
+        ready_path: str | None = "/",
         start_timeout: float = 30.0,
         stop_timeout: float = 15.0,
     ) -> None:
@@ -135,6 +143,7 @@ class LiveServer:
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
         self.env = dict(env or {})
         self.args = list(args)
+        self.ready_path = ready_path
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.host = _HOST
@@ -206,8 +215,7 @@ class LiveServer:
             if time.monotonic() > deadline:
                 self.stop()
                 raise ServerStartError(
-                    f"{self.server} did not accept connections on {self.url} within "
-                    f"{self.start_timeout:g} s",
+                    f"{self.server} did not answer on {self.url} within {self.start_timeout:g} s",
                     output=self.output,
                     returncode=None,
                 )
@@ -311,10 +319,13 @@ class LiveServer:
 
     def _answers(self) -> bool:
         try:
-            with socket.create_connection((self.host, self.port), timeout=0.5):
-                return True
-        except OSError:
+            if self.ready_path is None:
+                with socket.create_connection((self.host, self.port), timeout=1):
+                    return True
+            self.request(self.ready_path, timeout=2)
+        except (OSError, http.client.HTTPException):
             return False
+        return True
 
     def __repr__(self) -> str:
         state = "running" if self.running else f"exited {self.returncode}"
