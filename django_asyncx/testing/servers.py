@@ -89,11 +89,14 @@ def server_command(server: str, app: str, *, host: str, port: int) -> list[str]:
 
 
 class Response:
-    """A response read by :meth:`LiveServer.request`: ``status``, ``headers``, ``body``."""
+    """A response read by :meth:`LiveServer.request`: ``status``, ``headers``, ``body``.
+
+    Header names are lowercased (servers differ in how they spell them).
+    """
 
     def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
         self.status = status
-        self.headers = dict(headers)
+        self.headers = {name.lower(): value for name, value in headers.items()}
         self.body = body
 
     @property
