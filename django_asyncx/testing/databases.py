@@ -120,7 +120,9 @@ def database_alias(alias: str, url: str, **overrides: Any) -> Iterator[BaseDatab
     """
     if alias in connections.settings:
         raise ValueError(f"database alias {alias!r} is already configured; pick another name")
-    configured = connections.configure_settings({alias: database_settings(url, **overrides)})
+    # configure_settings() fills in Django's defaults; it insists on seeing a "default".
+    entry = database_settings(url, **overrides)
+    configured = connections.configure_settings({**connections.settings, alias: entry})
     connections.settings[alias] = configured[alias]
     try:
         yield connections[alias]
