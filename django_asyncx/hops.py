@@ -24,6 +24,7 @@ import asyncio
 import contextvars
 import functools
 import threading
+import types
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -82,31 +83,43 @@ _originals: dict[str, Any] = {}
 
 
 def describe(func: object) -> tuple[str, str]:
-    """Return ``(name, owner)`` for a callable, looking through partials and wrappers."""
-    seen = 0
-    while seen < 20:
-        seen += 1
-        if isinstance(func, functools.partial | SyncToAsync):
-            func = func.func
-        elif hasattr(func, "__wrapped__"):
-            func = func.__wrapped__
-        else:
+    """Return ``(name, owner)`` for a callable, looking through partials and wrappers.
+
+    Only reads attributes that cannot run code: it is called on the loop for every hop, with
+    callables such as a QuerySet's bound method (whose ``repr`` would query) or a lazy object.
+    """
+    # type() rather than isinstance(): a lazy object answers isinstance() by evaluating itself.
+    for _ in range(20):
+        if issubclass(type(func), functools.partial | SyncToAsync):
+            func = func.func  # type: ignore[attr-defined]
+            continue
+        inner = _own_attribute(func, "__wrapped__")
+        if inner is None:
             break
-    bound_to = getattr(func, "__self__", None)
-    if bound_to is not None and not isinstance(bound_to, type(threading)):
-        cls = type(bound_to)
-        name = getattr(func, "__qualname__", repr(func))
-        return name, f"{cls.__module__}.{cls.__qualname__}"
-    qualname = getattr(func, "__qualname__", None)
-    module = getattr(func, "__module__", None)
-    if qualname is None:
-        # A callable object, such as a middleware instance adapted by Django's handler.
-        cls = type(func)
-        owner = f"{cls.__module__}.{cls.__qualname__}"
-        return f"{cls.__qualname__}.__call__", owner
-    if "." in qualname and "<locals>" not in qualname.rsplit(".", 1)[0]:
-        return qualname, f"{module}.{qualname.rsplit('.', 1)[0]}"
-    return qualname, str(module)
+        func = inner
+    kind = type(func)
+    target: Any = func
+    if issubclass(kind, types.MethodType | types.BuiltinMethodType) and not issubclass(
+        type(target.__self__), types.ModuleType
+    ):
+        cls = type(target.__self__)
+        return target.__qualname__, f"{cls.__module__}.{cls.__qualname__}"
+    if issubclass(kind, types.FunctionType | types.BuiltinFunctionType):
+        qualname, module = target.__qualname__, str(target.__module__)
+        owner_path = qualname.rsplit(".", 1)[0] if "." in qualname else ""
+        if owner_path and "<locals>" not in owner_path:
+            return qualname, f"{module}.{owner_path}"
+        return qualname, module
+    # A callable object, such as a middleware instance adapted by Django's handler.
+    cls = type(func)
+    return f"{cls.__qualname__}.__call__", f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _own_attribute(obj: object, name: str) -> Any:
+    try:
+        return vars(obj).get(name)
+    except TypeError:  # no __dict__
+        return None
 
 
 def _record(via: str, func: object) -> None:

@@ -250,3 +250,25 @@ async def test_the_whole_entry_serves_an_async_request_with_zero_hops():
         result = await arequest(app, "GET", "/views/hello/")
     assert result.status == 200
     assert hops.count == 0, hops.hops
+
+
+async def test_counting_hops_never_evaluates_what_it_describes():
+    from django.contrib.auth.models import User
+    from django.utils.functional import SimpleLazyObject
+
+    from django_asyncx.hops import describe
+
+    evaluated = []
+    lazy = SimpleLazyObject(lambda: evaluated.append("setup") or (lambda: None))
+    assert describe(lazy) == (
+        "SimpleLazyObject.__call__",
+        "django.utils.functional.SimpleLazyObject",
+    )
+    queryset = User.objects.all()
+    name, owner = describe(queryset.count)
+    assert (name, owner) == ("QuerySet.count", "django.db.models.query.QuerySet")
+    assert evaluated == []
+    assert queryset._result_cache is None
+    with count_hops() as hops:
+        assert await User.objects.acount() == 0  # its repr would run a query on the loop
+    assert [hop.name for hop in hops.hops] == ["QuerySet.count"]
