@@ -145,7 +145,8 @@ async def test_redirect_view_with_an_async_url_lookup(browser, authors):
 async def login(browser, username, *, perm=None, superuser=False):
     user = await User.objects.acreate(username=username, is_superuser=superuser)
     if perm:
-        await user.user_permissions.aadd(await Permission.objects.aget(codename=perm))
+        permission = await Permission.objects.aget(codename=perm, content_type__app_label="testapp")
+        await user.user_permissions.aadd(permission)
     await browser.send("GET", f"/login/?username={username}")
     return user
 
