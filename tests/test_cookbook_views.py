@@ -29,6 +29,9 @@ def test_there_is_a_recipe_per_decorator_and_for_the_views():
         "views_conditional",
         "views_async_view",
         "views_generic",
+        "views_generic_display",
+        "views_generic_edit",
+        "views_generic_access",
         "middleware_swap",
     }
 
