@@ -17,7 +17,7 @@ behaviour and drops the hops that do nothing:
   thread-sensitive hop; when the request made none, it has no connections and the receivers
   have nothing to do, so they are skipped. When it made one, every sync receiver runs in it,
   exactly as Django runs them;
-- ``reset_urlconf``, and ``close_caches`` when no cache in use overrides ``close()``, run on
+- ``reset_urlconf``, and ``close_caches`` when no configured cache overrides ``close()``, run on
   the loop: they touch context-local state only;
 - any other sync receiver still runs in the request's thread; async receivers are awaited;
 - ``response.close()`` runs on the loop when its only resource is the request with uploads
@@ -45,7 +45,7 @@ from typing import Any, cast
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core import signals
-from django.core.cache import caches, close_caches
+from django.core.cache import close_caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import (
     BadRequest,
@@ -97,10 +97,26 @@ def _loop_safe(receiver: Callable[..., Any]) -> bool:
     if receiver is handlers_base.reset_urlconf:
         return True
     if receiver is close_caches:
-        return all(
-            type(cache).close is BaseCache.close for cache in caches.all(initialized_only=True)
-        )
+        return _caches_close_on_loop()
     return False
+
+
+_caches_checked: list[Any] = [None, False]  # [the CACHES setting checked, the answer]
+
+
+def _caches_close_on_loop() -> bool:
+    """Whether no configured cache backend overrides ``close()`` (Redis, locmem, db...)."""
+    config = settings.CACHES
+    if _caches_checked[0] is not config:
+        try:
+            answer = all(
+                import_string(entry["BACKEND"]).close is BaseCache.close
+                for entry in config.values()
+            )
+        except (ImportError, KeyError, TypeError):
+            answer = False
+        _caches_checked[:] = [config, answer]
+    return bool(_caches_checked[1])
 
 
 _NO_SENDER = id(None)

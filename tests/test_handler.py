@@ -272,3 +272,17 @@ async def test_counting_hops_never_evaluates_what_it_describes():
     with count_hops() as hops:
         assert await User.objects.acount() == 0  # its repr would run a query on the loop
     assert [hop.name for hop in hops.hops] == ["QuerySet.count"]
+
+
+@URLS
+@override_settings(
+    CACHES={
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "mem": {"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache"},
+    }
+)
+async def test_a_cache_that_closes_its_connections_closes_them_in_a_thread():
+    # PyMemcacheCache.close() disconnects: request_finished's receivers go to a thread.
+    (django_result, _), (ours, our_hops) = await both("GET", "/views/hello/")
+    assert_same(django_result, ours)
+    assert [hop.name for hop in our_hops.hops] == ["send_signal.<locals>.run_sync"]
