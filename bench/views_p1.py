@@ -1,4 +1,4 @@
-"""P1 for views: a trivial JSON view and a template view with one query, six ways.
+"""P1 for views: a trivial JSON view and a template view with one query, eight ways.
 
 ``python -m bench.views_p1 [--runs N] [--duration S] [--warmup S]`` measures, side by side,
 one process on one core (wrk on another), startproject's 7 middleware, DEBUG off:
@@ -6,7 +6,9 @@ one process on one core (wrk on another), startproject's 7 middleware, DEBUG off
 - sync views, WSGI, gunicorn (1 worker, 1 thread), Django's middleware: the baseline;
 - ``django.core.asgi`` on uvicorn with Django's middleware (stock async Django);
 - ``django.core.asgi`` on uvicorn with django_asyncx's drop-in middleware;
-- ``django_asyncx.asgi`` with the drop-ins, on uvicorn, hypercorn and granian.
+- ``django_asyncx.asgi`` with the drop-ins, on uvicorn, hypercorn and granian;
+- stock and ours again on uvicorn with httptools and uvloop (``uvicorn[standard]``); the
+  other uvicorn targets use its plain install's h11 parser and asyncio loop.
 
 The page view queries SQLite once: with ``afirst`` on the stock entry, through ``run_in_db``
 on django_asyncx's entry. Target P1: django_asyncx >= 1.0x WSGI (>= 6x stock ASGI).
@@ -29,12 +31,16 @@ DESCRIPTION = "JSON view and one-query template view, 7 middleware, DEBUG off, 1
 _SETTINGS = ("DJANGO_SETTINGS_MODULE", "bench.p1.settings")
 _DJANGO_MW = (_SETTINGS, ("P1_MIDDLEWARE", "django"))
 _ASYNCX_MW = (_SETTINGS, ("P1_MIDDLEWARE", "asyncx"))
-_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log",
-            "--log-level", "warning")  # fmt: skip
+_UVICORN_BASE = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log",
+                 "--log-level", "warning")  # fmt: skip
+# uvicorn's plain install parses HTTP in Python (h11) on asyncio's loop; uvicorn[standard]
+# (httptools, uvloop) is what production deployments use. Both are named explicitly.
+_UVICORN = (*_UVICORN_BASE, "--http", "h11", "--loop", "asyncio")
+_UVICORN_FAST = (*_UVICORN_BASE, "--http", "httptools", "--loop", "uvloop")
 
 
 def targets(view: str) -> tuple[Target, ...]:
-    """The six targets for ``view``: ``"json"`` or ``"page"``."""
+    """The eight targets for ``view``: ``"json"`` or ``"page"``."""
     sync_path = f"/{view}-sync"
     stock_path = "/json" if view == "json" else "/page-django"
     ours_path = "/json" if view == "json" else "/page-asyncx"
@@ -86,6 +92,24 @@ def targets(view: str) -> tuple[Target, ...]:
             label="django_asyncx.asgi, uvicorn, django_asyncx middleware",
             short="ours",
             argv=("-m", "uvicorn", ours, *_UVICORN),
+            path=ours_path,
+            server="uvicorn",
+            env=_ASYNCX_MW,
+        ),
+        Target(
+            key="stock-httptools",
+            label="django.core.asgi, uvicorn httptools+uvloop, Django middleware",
+            short="stock fast",
+            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN_FAST),
+            path=stock_path,
+            server="uvicorn",
+            env=_DJANGO_MW,
+        ),
+        Target(
+            key="ours-httptools",
+            label="django_asyncx.asgi, uvicorn httptools+uvloop, django_asyncx middleware",
+            short="ours fast",
+            argv=("-m", "uvicorn", ours, *_UVICORN_FAST),
             path=ours_path,
             server="uvicorn",
             env=_ASYNCX_MW,

@@ -19,7 +19,7 @@ P1 = override_settings(
 )
 
 
-def test_six_targets_per_view_with_the_wsgi_and_stock_baselines():
+def test_eight_targets_per_view_with_the_wsgi_and_stock_baselines():
     for view in ("json", "page"):
         keys = [t.key for t in views_p1.targets(view)]
         assert keys == [
@@ -27,6 +27,8 @@ def test_six_targets_per_view_with_the_wsgi_and_stock_baselines():
             "stock",
             "stock-ourmw",
             "ours-uvicorn",
+            "stock-httptools",
+            "ours-httptools",
             "ours-hypercorn",
             "ours-granian",
         ]
