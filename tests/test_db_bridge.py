@@ -203,3 +203,62 @@ async def test_a_broken_connection_is_replaced_not_reused(alias, conn_max_age):
 async def test_the_loop_thread_never_opens_a_connection():
     await run_in_db(lambda: None)
     assert connection.connection is None
+
+
+def end_session_from_outside(alias: str, session: int) -> None:
+    """Kill one server session through another connection, as a restart or a proxy would."""
+    entry = connections[alias].settings_dict
+    if connections[alias].vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(
+            host=entry["HOST"], port=entry["PORT"] or None, user=entry["USER"], dbname="postgres"
+        ) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", [session])
+    else:
+        import MySQLdb
+
+        conn = MySQLdb.connect(
+            host=entry["HOST"], port=int(entry["PORT"] or 3306), user=entry["USER"]
+        )
+        try:
+            conn.cursor().execute(f"KILL {int(session)}")
+        finally:
+            conn.close()
+
+
+@on_databases("postgres", "mariadb")
+@override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 1}}})
+async def test_health_checks_replace_a_connection_the_server_dropped(alias, conn_max_age):
+    conn_max_age(60)
+    entry = connections.settings[alias]
+    saved, entry["CONN_HEALTH_CHECKS"] = entry["CONN_HEALTH_CHECKS"], True
+    try:
+        first = await run_in_db(backend_id, alias, using=alias)
+        await asyncio.to_thread(end_session_from_outside, alias, first)
+        # The pool thread's connection is dead; the check before the next query notices.
+        second = await run_in_db(backend_id, alias, using=alias)
+        assert second != first
+        assert await run_in_db(backend_id, alias, using=alias) == second  # kept, reused
+    finally:
+        entry["CONN_HEALTH_CHECKS"] = saved
+
+
+@pytest.mark.django_db(transaction=True, databases=["postgres"])
+@override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 8}}})
+async def test_psycopg_pool_bounds_connections_and_threads_give_them_back():
+    entry = connections.settings["postgres"]
+    options = entry.setdefault("OPTIONS", {})
+    options["pool"] = {"min_size": 1, "max_size": 3, "timeout": 30}
+    try:
+        baseline = settled_connections("postgres", 0)
+        ids = await asyncio.gather(
+            *(run_in_db(backend_id, "postgres", using="postgres") for _ in range(60))
+        )
+        # Eight threads share the pool's three connections: each call returned its own.
+        assert len(set(ids)) <= 3
+        assert server_connections("postgres") - baseline <= 3
+    finally:
+        await asyncio.to_thread(connections["postgres"].close_pool)
+        del options["pool"]
+    assert settled_connections("postgres", baseline) == baseline
