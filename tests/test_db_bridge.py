@@ -13,7 +13,12 @@ from django.test import override_settings
 from django_asyncx.db import database_sync_to_async, run_in_db
 from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import ashutdown_executors, get_executor, shutdown_executors
-from tests.db_aliases import on_databases, server_connections, settled_connections
+from tests.db_aliases import (
+    on_databases,
+    server_connections,
+    settled_connections,
+    stable_connections,
+)
 from tests.testapp.models import Author
 
 tenant = contextvars.ContextVar("tenant", default="")
@@ -129,7 +134,7 @@ async def test_eight_sleeps_run_in_parallel_on_a_pool_of_eight():
 @override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 4}}})
 async def test_without_conn_max_age_no_connection_outlives_its_call(alias, conn_max_age):
     conn_max_age(0)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     open_during = []
 
     def query() -> None:
@@ -145,7 +150,7 @@ async def test_without_conn_max_age_no_connection_outlives_its_call(alias, conn_
 @override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 4}}})
 async def test_with_conn_max_age_connections_are_reused_and_closed_at_shutdown(alias, conn_max_age):
     conn_max_age(60)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     ids = await asyncio.gather(*(run_in_db(backend_id, alias, using=alias) for _ in range(60)))
     # At most one session per pool thread, however many calls.
     assert 1 <= len(set(ids)) <= 4
@@ -160,7 +165,7 @@ async def test_many_concurrent_callers_hold_at_most_the_pool_size_of_connections
     alias, conn_max_age
 ):
     conn_max_age(60)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     peak = 0
 
     async def watch() -> None:
@@ -251,7 +256,7 @@ async def test_psycopg_pool_bounds_connections_and_threads_give_them_back():
     options = entry.setdefault("OPTIONS", {})
     options["pool"] = {"min_size": 1, "max_size": 3, "timeout": 30}
     try:
-        baseline = settled_connections("postgres", 0)
+        baseline = stable_connections("postgres")
         ids = await asyncio.gather(
             *(run_in_db(backend_id, "postgres", using="postgres") for _ in range(60))
         )
