@@ -28,7 +28,7 @@ from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from .asgi import ASGIHandler
-from .handler import _loop_safe
+from .handler import _DB_RECEIVERS, _loop_safe
 from .hops import arequest, count_hops, describe
 from .middleware import DROP_INS
 from .views._base import is_async_view
@@ -194,7 +194,7 @@ def _audit_signals(audit: Audit) -> None:
             label, owner = describe(receiver)
             module = getattr(receiver, "__module__", owner)
             qualified = f"{module}.{getattr(receiver, '__qualname__', label)}"
-            if qualified in _KNOWN_RECEIVERS or _loop_safe(receiver):
+            if qualified in _KNOWN_RECEIVERS or receiver in _DB_RECEIVERS or _loop_safe(receiver):
                 detail = "sync; handled without a hop by django_asyncx's handler"
                 audit.findings.append(Finding("signal", f"{name}: {qualified}", detail))
             else:

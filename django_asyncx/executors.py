@@ -49,8 +49,10 @@ __all__ = [
     "BoundedExecutor",
     "ExecutorStats",
     "Lane",
+    "aget_executor",
     "ashutdown_executors",
     "blocking",
+    "call_in_executor",
     "executor_stats",
     "get_executor",
     "run_in_executor",
@@ -107,11 +109,12 @@ _RELEASE = object()
 
 
 class _Worker:
-    __slots__ = ("inbox", "pinned", "thread", "wakeup")
+    __slots__ = ("inbox", "pinned", "stopped", "thread", "wakeup")
 
     def __init__(self, lock: threading.Lock) -> None:
         self.inbox: collections.deque[Any] = collections.deque()
         self.pinned = False
+        self.stopped = False
         self.thread: threading.Thread | None = None
         # One condition per thread over the pool's lock: a delivery wakes its thread only.
         self.wakeup = threading.Condition(lock)
@@ -274,8 +277,12 @@ class BoundedExecutor(Executor):
 
     def _deliver(self, worker: _Worker, item: object) -> None:
         with self._lock:
-            worker.inbox.append(item)
-            worker.wakeup.notify()
+            if not worker.stopped:
+                worker.inbox.append(item)
+                worker.wakeup.notify()
+                return
+        if isinstance(item, _Item):  # its thread is gone: fail the call rather than hang
+            _fail([item], self.name)
 
     def _work(self, worker: _Worker) -> None:
         try:
@@ -295,6 +302,7 @@ class BoundedExecutor(Executor):
         finally:
             _close_thread_connections(self.name)
             with self._lock:
+                worker.stopped = True
                 left = [item for item in worker.inbox if isinstance(item, _Item)]
                 worker.inbox.clear()
             _fail(left, self.name)
@@ -492,6 +500,9 @@ def _track_loop() -> asyncio.AbstractEventLoop:
 
 async def _release_loop(loop: asyncio.AbstractEventLoop) -> None:
     _loops_using.discard(loop)
+    # A loop closed without shutting down never releases: it must not keep the pools alive.
+    for stale in [other for other in _loops_using if other.is_closed()]:
+        _loops_using.discard(stale)
     if not _loops_using:
         await ashutdown_executors()
 

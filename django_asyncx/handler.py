@@ -75,12 +75,29 @@ __all__ = [
     "HopFreeASGIHandler",
     "convert_exception_to_response",
     "exception_to_response",
+    "request_thread_receiver",
     "send_signal",
 ]
 
 logger = logging.getLogger("django.request")
 
-_DB_RECEIVERS = frozenset({close_old_connections, reset_queries})
+# Receivers that act only on the request's sync thread (its DB connections): skipped when the
+# request made no thread-sensitive hop, run in that thread when it did.
+_DB_RECEIVERS: set[Callable[..., Any]] = {close_old_connections, reset_queries}
+
+
+def request_thread_receiver[F: Callable[..., Any]](receiver: F) -> F:
+    """Mark a sync ``request_started``/``request_finished`` receiver that only acts on the
+    request's sync thread, as Django's ``close_old_connections`` does.
+
+    The handler skips it, without a hop, for a request that made no thread-sensitive hop
+    (so has no such thread), and runs it in that thread, with the other sync receivers, for
+    one that did. Use it as a decorator on a module-level function; returns it unchanged.
+    """
+    _DB_RECEIVERS.add(receiver)
+    return receiver
+
+
 _DEFAULT_ERROR_VIEWS: dict[int, Callable[..., Any]] = {
     400: defaults.bad_request,
     403: defaults.permission_denied,

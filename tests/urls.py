@@ -11,4 +11,5 @@ async def hello(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
+    path("bank/", include("bank.urls")),
 ]
