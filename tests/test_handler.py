@@ -286,3 +286,27 @@ async def test_a_cache_that_closes_its_connections_closes_them_in_a_thread():
     (django_result, _), (ours, our_hops) = await both("GET", "/views/hello/")
     assert_same(django_result, ours)
     assert [hop.name for hop in our_hops.hops] == ["send_signal.<locals>.run_sync"]
+
+
+calls_in_thread = []
+
+
+def _cleanup_receiver(sender, **kwargs):
+    calls_in_thread.append(threading.current_thread() is not threading.main_thread())
+
+
+@URLS
+async def test_a_request_thread_receiver_is_skipped_without_a_thread_and_run_in_it_otherwise():
+    from django_asyncx.handler import request_thread_receiver
+
+    receiver = request_thread_receiver(_cleanup_receiver)
+    signals.request_finished.connect(receiver)
+    calls_in_thread.clear()
+    try:
+        with count_hops() as hops:
+            await arequest(ASGIHandler(), "GET", "/views/hello/")
+        assert (hops.count, calls_in_thread) == (0, [])
+        await arequest(ASGIHandler(), "GET", "/views/sync/")
+        assert calls_in_thread == [True]
+    finally:
+        signals.request_finished.disconnect(receiver)
