@@ -26,8 +26,9 @@ from django.utils.module_loading import import_string
 
 from .conf import asyncx_settings
 from .exceptions import UnsupportedScopeError
-from .handler import HopFreeASGIHandler, request_thread_receiver
+from .handler import HopFreeASGIHandler
 from .lifespan import Lifespan
+from .receivers import request_thread_receiver
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
 

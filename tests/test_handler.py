@@ -297,7 +297,7 @@ def _cleanup_receiver(sender, **kwargs):
 
 @URLS
 async def test_a_request_thread_receiver_is_skipped_without_a_thread_and_run_in_it_otherwise():
-    from django_asyncx.handler import request_thread_receiver
+    from django_asyncx.receivers import request_thread_receiver
 
     receiver = request_thread_receiver(_cleanup_receiver)
     signals.request_finished.connect(receiver)
