@@ -13,7 +13,7 @@ or daphne. See :mod:`django_asyncx.lifespan` for hooks and per-loop resources.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import django
@@ -28,8 +28,8 @@ __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_appl
 
 logger = logging.getLogger("django_asyncx.asgi")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]

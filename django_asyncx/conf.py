@@ -27,7 +27,7 @@ from django.core.signals import setting_changed
 from .exceptions import ConfigurationError
 from .http.options import parse_clients, parse_middleware
 
-__all__ = ["OPTIONS", "Option", "asyncx_settings", "validate"]
+__all__ = ["OPTIONS", "Option", "Settings", "asyncx_settings", "validate"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,3 +1,13 @@
 """URLs for in-process tests."""
 
-urlpatterns: list[object] = []
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+
+
+async def hello(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"hello": "world", "method": request.method})
+
+
+urlpatterns = [
+    path("hello/", hello),
+]

