@@ -273,7 +273,7 @@ class Client:
     """
 
     def __init__(self, options: ClientOptions, *, context: CallContext | None = None) -> None:
-        self.options = options
+        self.config = options
         self.context = context
         self._guard = Guard(options.allowed_hosts, allow_private=options.allow_private)
         self._base = URL(options.base_url) if options.base_url else None
@@ -282,11 +282,11 @@ class Client:
         )
 
     def __repr__(self) -> str:
-        return f"<Client {self.options.name!r}>"
+        return f"<Client {self.config.name!r}>"
 
     def bind(self, context: CallContext | None) -> Client:
         """A client with the same options that propagates and records into ``context``."""
-        return Client(self.options, context=context)
+        return Client(self.config, context=context)
 
     async def session(self) -> aiohttp.ClientSession:
         """This event loop's aiohttp session for the client (made on first use)."""
@@ -344,7 +344,7 @@ class Client:
         :class:`UpstreamStatusError` (4xx/5xx, unless ``raise_for_status=False``),
         :class:`ResponseTooLarge` or :class:`BlockedDestination`.
         """
-        limit = self.options.max_body_size if max_body_size is DEFAULT else max_body_size
+        limit = self.config.max_body_size if max_body_size is DEFAULT else max_body_size
         async with self._call(
             method, url, params=params, headers=headers, json=json, data=data,
             timeout=timeout, retries=retries, idempotent=idempotent, limit=limit,
@@ -390,7 +390,7 @@ class Client:
         method = method.upper()
         target = self._url(url)
         public = _public_url(target)
-        opts = self.options
+        opts = self.config
         times = (
             opts.timeout if timeout is DEFAULT else Timeout.parse(timeout, "timeout", opts.timeout)
         )
@@ -472,7 +472,7 @@ class Client:
         if target.is_absolute() or self._base is None:
             if not target.is_absolute():
                 raise ValueError(
-                    f"url {url!r} is relative and client {self.options.name!r} has no base_url; "
+                    f"url {url!r} is relative and client {self.config.name!r} has no base_url; "
                     "accepted: an absolute http(s) URL, or set base_url for the client"
                 )
             return target
@@ -486,7 +486,7 @@ class Client:
         deadline: Deadline, *, params: Any, headers: dict[str, str], json: Any, data: Any,
     ) -> aiohttp.ClientResponse:  # fmt: skip
         """One attempt: send, following redirects ourselves so each hop is re-checked."""
-        for _ in range(self.options.max_redirects + 1):
+        for _ in range(self.config.max_redirects + 1):
             if url.scheme not in ("http", "https"):
                 raise BlockedDestination(
                     f"refused {url.scheme}: URL; only http and https are followed",
@@ -503,7 +503,7 @@ class Client:
                 ),
             )  # fmt: skip
             location = raw.headers.get("Location")
-            if raw.status not in _REDIRECTS or location is None or not self.options.max_redirects:
+            if raw.status not in _REDIRECTS or location is None or not self.config.max_redirects:
                 return raw
             raw.release()
             next_url = url.join(URL(location))
@@ -515,7 +515,7 @@ class Client:
                 method, json, data = "GET", None, None
             url, params = next_url, None
         raise UpstreamConnectionError(
-            f"{method} {_public_url(url)}: more than max_redirects={self.options.max_redirects} "
+            f"{method} {_public_url(url)}: more than max_redirects={self.config.max_redirects} "
             "redirects",
             method=method,
             url=_public_url(url),
