@@ -451,10 +451,10 @@ class Client:
                 await asyncio.sleep(delay)
             assert raw is not None
             if body is None:
-                yield StreamResponse(method, public, raw, limit)
+                yield StreamResponse(method, _public_url(raw.url), raw, limit)
                 return
             raw.release()
-            response = Response(method, public, raw.status, raw.headers, body)
+            response = Response(method, _public_url(raw.url), raw.status, raw.headers, body)
             raw = None
             if check:
                 response.raise_for_status()
@@ -514,7 +514,7 @@ class Client:
             ):
                 method, json, data = "GET", None, None
             url, params = next_url, None
-        raise UpstreamConnectionError(
+        raise UpstreamError(
             f"{method} {_public_url(url)}: more than max_redirects={self.config.max_redirects} "
             "redirects",
             method=method,
