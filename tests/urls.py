@@ -1,7 +1,7 @@
 """URLs for in-process tests."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 async def hello(request: HttpRequest) -> HttpResponse:
@@ -10,4 +10,5 @@ async def hello(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("hello/", hello),
+    path("aggregator/", include("aggregator.urls")),
 ]
