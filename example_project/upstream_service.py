@@ -12,6 +12,8 @@ Routes (all GET, all JSON):
 * ``/stocks``: failing, answers 500 on most requests (default 0.8) and takes 3 s on some,
   so the page shows how a broken dependency degrades one panel, not the page;
 * ``/fast``: answers at once.
+
+``--certfile``/``--keyfile`` serve HTTPS instead (the benchmarks use it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import ssl
 
 from aiohttp import web
 
@@ -63,9 +66,17 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--failure-rate", type=float, default=0.3)
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
     args = parser.parse_args()
+    context = None
+    if args.certfile:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.certfile, args.keyfile)
     service = UpstreamService(failure_rate=args.failure_rate)
-    web.run_app(service.app(), host=args.host, port=args.port, access_log=None)
+    web.run_app(
+        service.app(), host=args.host, port=args.port, access_log=None, ssl_context=context
+    )
 
 
 if __name__ == "__main__":
