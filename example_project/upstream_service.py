@@ -74,9 +74,7 @@ def main() -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.certfile, args.keyfile)
     service = UpstreamService(failure_rate=args.failure_rate)
-    web.run_app(
-        service.app(), host=args.host, port=args.port, access_log=None, ssl_context=context
-    )
+    web.run_app(service.app(), host=args.host, port=args.port, access_log=None, ssl_context=context)
 
 
 if __name__ == "__main__":
