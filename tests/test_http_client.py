@@ -1,8 +1,10 @@
 """The HTTP client: per-loop sessions, calls, bodies, timeouts, retries, fan-out."""
 
 import asyncio
+import gc
 import socket
 import threading
+import warnings
 
 import pytest
 from aiohttp import web
@@ -388,3 +390,45 @@ async def test_gather_return_exceptions(upstream, client):
 async def test_gather_rejects_a_bad_limit_and_closes_the_calls(client):
     with pytest.raises(ValueError, match="limit=0"):
         await client.gather(client.get("http://example.invalid/"), limit=0)
+
+
+async def test_asgi_lifespan_shutdown_closes_the_sessions(upstream, client):
+    from django_asyncx.asgi import AsyncxApplication
+
+    upstream.route("/ping", text="pong")
+    app = AsyncxApplication(http=None)
+    inbox: asyncio.Queue = asyncio.Queue()
+    sent = []
+    answered = asyncio.Event()
+
+    async def send(message):
+        sent.append(message["type"])
+        answered.set()
+
+    await inbox.put({"type": "lifespan.startup"})
+    serving = asyncio.create_task(app({"type": "lifespan"}, inbox.get, send))
+    await answered.wait()
+    await client.get("/ping")
+    session = await client.session()
+    await inbox.put({"type": "lifespan.shutdown"})
+    await serving
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert session.closed
+
+
+def test_asyncio_run_ends_with_sessions_closed_and_no_unclosed_warning(upstream):
+    upstream.route("/ping", text="pong")
+    sessions = []
+
+    async def main():
+        await get_client().get("/ping")
+        sessions.append(await get_client().session())
+
+    with upstream.override_clients("default"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        asyncio.run(main())  # a new loop, a new session: no "Event loop is closed"
+        gc.collect()
+    assert [s.closed for s in sessions] == [True, True]
+    assert sessions[0] is not sessions[1]
+    assert [str(w.message) for w in caught] == []

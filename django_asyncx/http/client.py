@@ -19,6 +19,7 @@ each event loop and closed with that loop or at lifespan shutdown
 from __future__ import annotations
 
 import asyncio
+import copy
 import json as jsonlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
@@ -286,7 +287,9 @@ class Client:
 
     def bind(self, context: CallContext | None) -> Client:
         """A client with the same options that propagates and records into ``context``."""
-        return Client(self.config, context=context)
+        bound = copy.copy(self)  # the middleware binds one per request: skip __init__
+        bound.context = context
+        return bound
 
     async def session(self) -> aiohttp.ClientSession:
         """This event loop's aiohttp session for the client (made on first use)."""
