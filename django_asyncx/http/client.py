@@ -24,7 +24,7 @@ import json as jsonlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar, overload
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -372,15 +372,30 @@ class Client:
             assert isinstance(response, StreamResponse)
             yield response
 
+    @overload
+    async def gather(
+        self,
+        *calls: Awaitable[T],
+        limit: int | None = None,
+        return_exceptions: Literal[False] = False,
+    ) -> list[T]: ...
+
+    @overload
+    async def gather(
+        self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: Literal[True]
+    ) -> list[T | BaseException]: ...
+
     async def gather(
         self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: bool = False
-    ) -> list[T | BaseException]:
+    ) -> list[T] | list[T | BaseException]:
         """Await ``calls`` concurrently, at most ``limit`` at once; results in order.
 
         The first error cancels the calls still running and is raised (unless
         ``return_exceptions``, which returns errors in place of results).
         """
-        return await gather(*calls, limit=limit, return_exceptions=return_exceptions)
+        if return_exceptions:
+            return await gather(*calls, limit=limit, return_exceptions=True)
+        return await gather(*calls, limit=limit)
 
     # ------------------------------------------------------------------ the call
 

@@ -10,14 +10,26 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Literal, overload
 
 __all__ = ["gather"]
 
 
+@overload
+async def gather[T](
+    *calls: Awaitable[T], limit: int | None = None, return_exceptions: Literal[False] = False
+) -> list[T]: ...
+
+
+@overload
+async def gather[T](
+    *calls: Awaitable[T], limit: int | None = None, return_exceptions: Literal[True]
+) -> list[T | BaseException]: ...
+
+
 async def gather[T](
     *calls: Awaitable[T], limit: int | None = None, return_exceptions: bool = False
-) -> list[T | BaseException]:
+) -> list[T] | list[T | BaseException]:
     """Await ``calls`` concurrently, at most ``limit`` at once, and return results in order.
 
     The first error cancels the calls still running and is raised; with
