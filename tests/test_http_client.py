@@ -432,3 +432,21 @@ def test_asyncio_run_ends_with_sessions_closed_and_no_unclosed_warning(upstream)
     assert [s.closed for s in sessions] == [True, True]
     assert sessions[0] is not sessions[1]
     assert [str(w.message) for w in caught] == []
+
+
+def test_async_to_sync_loops_close_their_sessions_too(upstream):
+    """``runserver`` (WSGI) runs each async view in a loop asgiref makes: no leak, no error."""
+    from asgiref.sync import async_to_sync
+
+    upstream.route("/ping", text="pong")
+    sessions = []
+
+    async def view():
+        await get_client().get("/ping")
+        sessions.append(await get_client().session())
+
+    with upstream.override_clients("default"):
+        async_to_sync(view)()
+        async_to_sync(view)()
+    assert upstream.request_count == 2
+    assert [s.closed for s in sessions] == [True, True]
