@@ -357,6 +357,41 @@ def report(points: dict[tuple[str, int, str], Point]) -> tuple[str, dict[str, fl
     return "\n".join(lines), ratios
 
 
+CLIENT_KINDS = ("shared-session", "aiohttp-per-request", "httpx-per-request")
+
+
+def _client_only(kind: str, upstream: Upstream, runs: int) -> list[float]:
+    """P4c: fan-outs/s of the client alone (bench/http_fanout_client.py) on the server CPU."""
+    rates = []
+    for _ in range(runs):
+        done = subprocess.run(
+            ["taskset", "-c", SERVER_CPU, sys.executable, "-m", "bench.http_fanout_client", kind],
+            cwd=ROOT, env=_env(upstream), capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        rates.append(json.loads(done.stdout.strip().splitlines()[-1])["fanouts_per_s"])
+    return rates
+
+
+def client_report(results: dict[tuple[str, str], list[float]], ratios: dict[str, float]) -> str:
+    """The P4c table; adds the shared/per-request ratios to ``ratios``."""
+    lines = [
+        "P4c the client alone (no Django, no server): 1,000 fan-outs of 3 calls, 32 at once",
+        f"{'client':<46} {'scheme':>6} {'fan-outs/s':>10} {'(min-max)':>13}",
+    ]
+    for (kind, scheme), rates in results.items():
+        lines.append(
+            f"{kind:<46} {scheme:>6} {statistics.median(rates):>10.1f} "
+            f"({min(rates):.0f}-{max(rates):.0f})"
+        )
+        shared = results.get(("shared-session", scheme))
+        if kind != "shared-session" and shared:
+            ratios[f"client alone: shared / {kind}, {scheme}"] = statistics.median(
+                shared
+            ) / statistics.median(rates)
+    lines += [f"  {n:<52} {v:7.2f}x" for n, v in ratios.items() if n.startswith("client alone")]
+    return "\n".join(lines)
+
+
 def run(options: Any) -> dict[str, Any]:
     """Measure every target, print the table, write the JSON; ``options`` as in ``main``."""
     for tool in ("wrk", "taskset", "openssl"):
@@ -379,10 +414,17 @@ def run(options: Any) -> dict[str, Any]:
                         continue
                     point = _measure(target, SESSION_CONNECTIONS, options, upstreams[scheme])
                     points[(target.key, SESSION_CONNECTIONS, scheme)] = point
+            client_only = {
+                (kind, scheme): _client_only(kind, upstreams[scheme], options.runs)
+                for scheme in SCHEMES
+                for kind in CLIENT_KINDS
+                if kind != "httpx-per-request" or have_httpx
+            }
         finally:
             for upstream in upstreams.values():
                 _stop(upstream.proc)
     table, ratios = report(points)
+    table += "\n\n" + client_report(client_only, ratios)
     print(table)
     document = {
         "benchmark": NAME,
@@ -393,6 +435,7 @@ def run(options: Any) -> dict[str, Any]:
         "machine": {"nproc": os.cpu_count(), "load_average_start": load_start,
                     "load_average_end": os.getloadavg(), "python": sys.version.split()[0]},
         "points": [asdict(p) for p in points.values()],
+        "client_only_fanouts_per_s": {f"{k} {s}": v for (k, s), v in client_only.items()},
         "ratios": ratios,
         "table": table,
     }  # fmt: skip
