@@ -287,6 +287,7 @@ async def test_idempotent_calls_are_retried_on_503_until_they_succeed(upstream, 
     response = await client.get("/flaky", retries=Retry(max_retries=2, backoff=0.01))
     assert response.text() == "ok"
     assert upstream.request_count == 3
+    assert upstream.connection_count == 1  # the 503s were read and their connection reused
 
 
 async def test_retries_stop_after_max_retries_with_the_last_status(upstream, client):

@@ -450,7 +450,11 @@ class Client:
                                 else _read_limited(raw, limit, method, public)
                             )
                         break
-                    error: UpstreamError = _status_error(method, public, status, raw.headers, b"")
+                    # Reading the (usually short) error body lets the connection be reused.
+                    excerpt = await raw.content.read(UpstreamStatusError.BODY_EXCERPT)
+                    error: UpstreamError = _status_error(
+                        method, public, status, raw.headers, excerpt
+                    )
                     raw.release()
                     raw = None
                 except (aiohttp.ClientError, TimeoutError, UpstreamError) as exc:
