@@ -148,3 +148,16 @@ async def test_without_error_responses_the_upstream_error_propagates(views, upst
     upstream.route("/down", status=500)
     with pytest.raises(UpstreamStatusError):
         await views.get("/call/down/")
+
+
+def test_an_unknown_client_fails_when_the_middleware_loads():
+    from django_asyncx.exceptions import ConfigurationError
+
+    async def get_response(request):
+        return None
+
+    with (
+        with_middleware_options(client="nope"),
+        pytest.raises(ConfigurationError, match=r"'nope'.*ASYNCX\["HTTP_CLIENTS"\]"),
+    ):
+        HttpClientMiddleware(get_response)

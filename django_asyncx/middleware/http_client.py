@@ -53,6 +53,8 @@ class HttpClientMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]):
         self.get_response = get_response
         markcoroutinefunction(self)
+        # Fail at startup, not at the first request, when the client is not configured.
+        get_client(asyncx_settings.HTTP_MIDDLEWARE.client)
 
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         options = asyncx_settings.HTTP_MIDDLEWARE
