@@ -158,6 +158,6 @@ def test_an_unknown_client_fails_when_the_middleware_loads():
 
     with (
         with_middleware_options(client="nope"),
-        pytest.raises(ConfigurationError, match=r"'nope'.*ASYNCX\["HTTP_CLIENTS"\]"),
+        pytest.raises(ConfigurationError, match=r'.nope.*ASYNCX\["HTTP_CLIENTS"\]'),
     ):
         HttpClientMiddleware(get_response)
