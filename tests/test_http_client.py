@@ -451,3 +451,39 @@ def test_async_to_sync_loops_close_their_sessions_too(upstream):
         async_to_sync(view)()
     assert upstream.request_count == 2
     assert [s.closed for s in sessions] == [True, True]
+
+
+async def test_client_headers_call_headers_and_json_bodies_are_sent(upstream):
+    upstream.route("/echo", text="ok", methods=("POST",))
+    with upstream.override_clients("default", headers={"User-Agent": "shop/1.0", "X-A": "1"}):
+        await get_client().post("/echo", json={"n": 1}, headers={"X-A": "2", "X-B": "3"})
+    sent = upstream.requests[0]
+    assert (sent.headers["User-Agent"], sent.headers["X-A"], sent.headers["X-B"]) == (
+        "shop/1.0",
+        "2",
+        "3",
+    )
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.body == b'{"n": 1}'
+
+
+async def test_text_uses_the_charset_of_the_response(upstream, client):
+    async def latin1(request):
+        return web.Response(
+            body="café".encode("latin-1"), content_type="text/plain", charset="latin-1"
+        )
+
+    upstream.route("/latin1", latin1)
+    response = await client.get("/latin1")
+    assert response.text() == "café"
+    assert response.read() == "café".encode("latin-1")
+    assert response.ok
+
+
+async def test_a_timeout_object_per_call(upstream, client):
+    from django_asyncx.http import Timeout
+
+    upstream.route("/slow", text="late", delay=5)
+    with pytest.raises(UpstreamTimeout) as info:
+        await client.get("/slow", timeout=Timeout(total=None, connect=1, read=0.2), retries=0)
+    assert info.value.phase == "read"
