@@ -4,7 +4,7 @@ Two measurements, side by side in one run (``python -m bench.http_fanout``):
 
 1. **Fan-out.** Each request makes 3 calls to an upstream that answers after 100 ms. The sync
    view calls them one after another with a kept-alive ``requests.Session`` under gunicorn
-   (1 worker, 1 thread, sync worker class); the async view awaits
+   (1 worker, 1 thread, sync worker class; and gthread, 32 threads); the async view awaits
    ``request.http.gather(...)`` under uvicorn with ``django_asyncx.asgi``. wrk at 32 and 256
    connections. Target: the async view answers in ~100 ms (the slowest call), not 300 ms.
 2. **Sessions.** The same async fan-out against an upstream that answers at once, with the
@@ -55,7 +55,9 @@ class Target:
 
 
 FANOUT = (
-    Target("sync-requests", "sync view, requests, sequential (gunicorn)", "gunicorn",
+    Target("sync-requests", "sync view, requests, sequential (gunicorn 1x1)", "gunicorn",
+           f"/sync-sequential?path={DELAY}"),
+    Target("sync-requests-32t", "sync view, requests, sequential (gthread 32)", "gthread",
            f"/sync-sequential?path={DELAY}"),
     Target("async-gather", "async view, request.http.gather (uvicorn)", "uvicorn",
            f"/async-gather?path={DELAY}"),
@@ -194,11 +196,12 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str) -> None:
 
 
 def _server_argv(server: str, port: int) -> list[str]:
-    if server == "gunicorn":
+    if server in ("gunicorn", "gthread"):
+        threads, worker = ("1", "sync") if server == "gunicorn" else ("32", "gthread")
         return [
             "-m", "gunicorn", "django.core.wsgi:get_wsgi_application()",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "1",
-            "--worker-class", "sync", "--timeout", "300", "--log-level", "warning",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", threads,
+            "--worker-class", worker, "--timeout", "300", "--log-level", "warning",
         ]  # fmt: skip
     return [
         "-m", "uvicorn", "--factory", "django_asyncx.asgi:get_asgi_application",
@@ -281,9 +284,9 @@ def _measure(target: Target, connections: int, options: Any, upstream: Upstream)
             url = f"http://127.0.0.1:{port}{target.path}"
             _wait_ready(proc, url)
             if options.warmup:
-                # One connection for the sync server: its single thread would otherwise
-                # still be serving the warm-up's queue when the measured run starts.
-                warm = 1 if target.server == "gunicorn" else connections
+                # One connection for the sync servers: their threads would otherwise still
+                # be serving the warm-up's queue when the measured run starts.
+                warm = connections if target.server == "uvicorn" else 1
                 _wrk(url, warm, options.warmup)
                 _wait_idle(proc.pid)
             result = _wrk(url, connections, options.duration)
@@ -322,18 +325,18 @@ def report(points: dict[tuple[str, int, str], Point]) -> tuple[str, dict[str, fl
     ratios: dict[str, float] = {}
     fanout_conns = sorted({c for (key, c, _) in points if key == "sync-requests"})
     for conns in fanout_conns:
-        sync, gather = (
-            points[("sync-requests", conns, "http")],
-            points[("async-gather", conns, "http")],
-        )
-        lines += [_row(labels["sync-requests"], sync), _row(labels["async-gather"], gather)]
+        gather = points[("async-gather", conns, "http")]
+        for target in FANOUT:
+            lines.append(_row(labels[target.key], points[(target.key, conns, "http")]))
         ratios[f"async p50 / 100 ms, {conns} conns"] = gather.median("p50_ms") / 100
-        if sync.median("requests") > 0:
-            ratios[f"sync p50 / async p50, {conns} conns"] = sync.median("p50_ms") / gather.median(
+        for key in ("sync-requests", "sync-requests-32t"):
+            sync = points[(key, conns, "http")]
+            if sync.median("requests") == 0:
+                continue
+            ratios[f"{key} p50 / async p50, {conns} conns"] = sync.median("p50_ms") / gather.median(
                 "p50_ms"
             )
-        if sync.median("requests") > 0:
-            ratios[f"async req/s / sync req/s, {conns} conns"] = gather.median(
+            ratios[f"async req/s / {key} req/s, {conns} conns"] = gather.median(
                 "requests_per_s"
             ) / sync.median("requests_per_s")
     for scheme in SCHEMES:
