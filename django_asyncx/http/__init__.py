@@ -10,9 +10,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import DEFAULT, Client, Response, StreamResponse, get_client
+    from .client import DEFAULT, Client, get_client
     from .fanout import gather
     from .options import ClientOptions, Retry, Timeout
+    from .response import Response, StreamResponse
     from .tracing import CallContext, CallRecord, current_context
 
 __all__ = [
@@ -33,8 +34,8 @@ __all__ = [
 _MODULES = {
     "DEFAULT": "client",
     "Client": "client",
-    "Response": "client",
-    "StreamResponse": "client",
+    "Response": "response",
+    "StreamResponse": "response",
     "get_client": "client",
     "gather": "fanout",
     "ClientOptions": "options",
