@@ -4,6 +4,7 @@ import asyncio
 import importlib.util
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient, override_settings
@@ -106,6 +107,7 @@ async def test_streaming_relays_a_large_download_and_releases_the_connection(ups
         assert len(client_sockets(upstream.port)) <= 1  # the half-read one was closed
 
 
+@pytest.mark.django_db  # Channels closes old DB connections around each consumer call
 async def test_a_channels_consumer_calls_the_upstream(upstream):
     upstream.route("/forecast", json={"sky": "clear"})
     module = recipe("http_channels")
