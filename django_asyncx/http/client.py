@@ -336,9 +336,7 @@ class Client:
                         delay = retry_delay(policy, attempt, remaining=deadline.remaining())
                     if delay is None:
                         raise error from (None if error is exc else exc)
-                logger.info(
-                    "%s %s: %s; retry %d in %.2fs", method, public, error, attempt + 1, delay
-                )
+                logger.info("%s; retry %d in %.2fs", error, attempt + 1, delay)
                 await asyncio.sleep(delay)
             assert raw is not None
             if body is None:
