@@ -12,4 +12,5 @@ urlpatterns = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
     path("bank/", include("bank.urls")),
+    path("aggregator/", include("aggregator.urls")),
 ]

@@ -1,7 +1,8 @@
 """Async-native middleware: drop-ins for Django's defaults that make no thread hop.
 
 Each middleware lives in its own module and is loaded on first access, so naming
-``django_asyncx.middleware.SessionMiddleware`` in ``MIDDLEWARE`` imports only that module.
+``django_asyncx.middleware.SessionMiddleware`` in ``MIDDLEWARE`` imports only that module
+(and ``HttpClientMiddleware``, for ``request.http``, imports aiohttp only when it is used).
 The one-line swap of a ``MIDDLEWARE`` list::
 
     from django_asyncx.middleware import async_native
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .conditional import ConditionalGetMiddleware
     from .csrf import CsrfViewMiddleware
     from .gzip import GZipMiddleware
+    from .http_client import HttpClientMiddleware
     from .messages import MessageMiddleware
     from .security import SecurityMiddleware
     from .sessions import SessionMiddleware
@@ -39,6 +41,7 @@ __all__ = [
     "ConditionalGetMiddleware",
     "CsrfViewMiddleware",
     "GZipMiddleware",
+    "HttpClientMiddleware",
     "MessageMiddleware",
     "SecurityMiddleware",
     "SessionMiddleware",
@@ -52,6 +55,7 @@ _MODULES = {
     "ConditionalGetMiddleware": "conditional",
     "CsrfViewMiddleware": "csrf",
     "GZipMiddleware": "gzip",
+    "HttpClientMiddleware": "http_client",
     "MessageMiddleware": "messages",
     "SecurityMiddleware": "security",
     "SessionMiddleware": "sessions",
