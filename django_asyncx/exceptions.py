@@ -10,8 +10,10 @@ the built-in or Django exception it is a kind of, so existing ``except`` clauses
     ├── TransactionTaskError      (also RuntimeError): a task used an async transaction block
     │                             it does not own (it outlived the block, or opened a nested
     │                             block from a task other than the block's)
-    └── LazyAccessError           (also django.core.exceptions.SynchronousOnlyOperation): async
-                                  code touched a relation or deferred field that was not loaded
+    ├── LazyAccessError           (also django.core.exceptions.SynchronousOnlyOperation): async
+    │                             code touched a relation or deferred field that was not loaded
+    └── RenderInEventLoopError    (also RuntimeError): a template that must await something was
+                                  rendered synchronously on the event loop's thread
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "ConfigurationError",
     "LazyAccessError",
     "LifespanError",
+    "RenderInEventLoopError",
     "TransactionTaskError",
     "UnsupportedScopeError",
 ]
@@ -63,4 +66,12 @@ class LazyAccessError(AsyncxError, SynchronousOnlyOperation):
 
     Loading it would run a query on the event loop. The message names the model, the field
     and the fix (``select_related``, ``prefetch_related``, ``aresolve`` or ``only``/``defer``).
+    """
+
+
+class RenderInEventLoopError(AsyncxError, RuntimeError):
+    """A native async (Jinja2) template was rendered synchronously on the event loop's thread.
+
+    Its rendering has to await (an async filter or global, a database call); sync code on the
+    loop cannot wait for it. Use ``await arender_to_string()`` / ``await arender()`` there.
     """

@@ -11,4 +11,5 @@ async def hello(request: HttpRequest) -> HttpResponse:
 urlpatterns: list[object] = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
+    path("templates/", include("tests.template_support")),
 ]

@@ -1,0 +1,62 @@
+"""``AsyncTemplateResponse``: a ``TemplateResponse`` rendered by ``await response.render()``.
+
+::
+
+    from django_asyncx.templates import AsyncTemplateResponse
+
+    async def shelf(request):
+        return AsyncTemplateResponse(request, "shelf.html", {"books": Book.objects.all()})
+
+As with Django's ``TemplateResponse``, rendering is deferred: view decorators and middleware
+(``process_template_response``) can still change ``template_name`` and ``context_data``.
+Django's async request handler sees that ``render`` is a coroutine function and awaits it;
+rendering then goes through :func:`~django_asyncx.templates.arender_template` (context
+resolved concurrently, lazy database access working). In a class-based view, set
+``response_class = AsyncTemplateResponse`` on a ``TemplateResponseMixin`` view.
+
+The response needs the async handler (ASGI): Django's sync handler would get a coroutine from
+``render()``. Use Django's ``TemplateResponse`` in views served under WSGI.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from django.template.response import TemplateResponse
+
+from .render import arender_template
+
+__all__ = ["AsyncTemplateResponse"]
+
+
+class AsyncTemplateResponse(TemplateResponse):
+    """A ``TemplateResponse`` whose :meth:`render` is a coroutine.
+
+    Same constructor as ``TemplateResponse``: ``(request, template, context=None,
+    content_type=None, status=None, charset=None, using=None, headers=None)``. Post-render
+    callbacks may be sync or async.
+    """
+
+    async def arendered_content(self) -> str:
+        """Resolve the template and the context and render them; the text, not stored."""
+        template = self.resolve_template(self.template_name)
+        context = self.resolve_context(self.context_data)
+        return await arender_template(template, context, self._request)
+
+    async def render(self) -> Any:  # type: ignore[override]
+        """Render once, run the post-render callbacks; return the response to send.
+
+        A callback may return a replacement response (as in Django); an async callback is
+        awaited.
+        """
+        response: Any = self
+        if not self._is_rendered:
+            self.content = await self.arendered_content()
+            for callback in self._post_render_callbacks:
+                replacement = callback(response)
+                if inspect.isawaitable(replacement):
+                    replacement = await replacement
+                if replacement is not None:
+                    response = replacement
+        return response
