@@ -133,7 +133,8 @@ async def stream_until_file(request):
     async def slow():
         _marker(request, "started").touch()
         try:
-            while not _marker(request, "go").exists():
+            # The test, in another process, says when to go by creating a file.
+            while not _marker(request, "go").exists():  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         except asyncio.CancelledError:
             _marker(request, "cancelled").touch()

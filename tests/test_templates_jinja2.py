@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines as template_engines
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template import engines as template_engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
 
@@ -91,12 +92,12 @@ async def test_sync_render_on_the_loop_works_when_nothing_is_awaited():
 
 
 async def test_sync_render_on_the_loop_that_must_wait_says_to_await(books):
-    with pytest.raises(RenderInEventLoopError, match="asyncx/filters.html.*arender_to_string"):
+    with pytest.raises(RenderInEventLoopError, match=r"asyncx/filters\.html.*arender_to_string"):
         render_to_string("asyncx/filters.html", {"title": "hi"}, using="jinja2")
 
 
 async def test_missing_template_and_syntax_error_as_django():
-    with pytest.raises(TemplateDoesNotExist, match="asyncx/nope.html"):
+    with pytest.raises(TemplateDoesNotExist, match=r"asyncx/nope\.html"):
         await arender_to_string("asyncx/nope.html", using="jinja2")
     with pytest.raises(TemplateSyntaxError) as ours:
         await arender_to_string("asyncx/syntax_error.html", using="jinja2")

@@ -24,9 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def books():
     ada = Author.objects.create(name="Ada")
     bob = Author.objects.create(name="Bob")
-    return [
-        Book.objects.create(title=f"Book {i}", author=ada if i % 2 else bob) for i in range(5)
-    ]
+    return [Book.objects.create(title=f"Book {i}", author=ada if i % 2 else bob) for i in range(5)]
 
 
 @pytest.fixture
@@ -171,7 +169,7 @@ async def test_missing_template_raises_what_django_raises():
     with pytest.raises(TemplateDoesNotExist) as django:
         await sync_to_async(render_to_string)("asyncx/nope.html")
     assert str(ours.value) == str(django.value) == "asyncx/nope.html"
-    with pytest.raises(TemplateDoesNotExist, match="asyncx/a.html, asyncx/b.html"):
+    with pytest.raises(TemplateDoesNotExist, match=r"asyncx/a\.html, asyncx/b\.html"):
         await arender_to_string(["asyncx/a.html", "asyncx/b.html"])
 
 
@@ -189,7 +187,7 @@ async def test_an_exception_in_an_awaitable_keeps_its_type_and_names_key_and_tem
             cancelled.append(True)
             raise
 
-    with pytest.raises(ValueError, match="^upstream answered 503") as failure:
+    with pytest.raises(ValueError, match=r"^upstream answered 503") as failure:
         await arender_to_string("asyncx/shelf.html", {"forecast": forecast(), "o": other()})
     assert str(failure.value) == "upstream answered 503"
     assert failure.value.__notes__ == [
@@ -201,7 +199,7 @@ async def test_an_exception_in_an_awaitable_keeps_its_type_and_names_key_and_tem
 @override_settings(TEMPLATES=engines())
 async def test_a_queryset_that_cannot_be_evaluated_names_key_and_template(books):
     books = Book.objects.annotate(x=RawSQL("no_such_column", []))
-    with pytest.raises(OperationalError, match="no such column: no_such_column") as failure:
+    with pytest.raises(OperationalError, match=r"no such column: no_such_column") as failure:
         await arender_to_string("asyncx/shelf.html", {"books": books})
     assert failure.value.__notes__ == [
         "while resolving context key 'books' of template 'asyncx/shelf.html'"
@@ -212,7 +210,7 @@ async def test_a_queryset_that_cannot_be_evaluated_names_key_and_template(books)
 async def test_an_error_while_rendering_is_djangos():
     from tests.template_support import Exploding
 
-    with pytest.raises(ZeroDivisionError, match="exploded on purpose"):
+    with pytest.raises(ZeroDivisionError, match=r"exploded on purpose"):
         await arender_to_string("asyncx/broken.html", {"book": Exploding()})
 
 

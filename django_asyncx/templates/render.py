@@ -72,7 +72,7 @@ def _needs_resolving(value: object) -> bool:
     )
 
 
-async def _collect(generator: AsyncGenerator[Any]) -> list[Any]:
+async def _collect(generator: AsyncGenerator[Any, Any]) -> list[Any]:
     return [item async for item in generator]
 
 
@@ -167,7 +167,8 @@ class _ProcessedRequestContext(RequestContext):
         if self.template is not None:
             raise RuntimeError("Context is already bound to a template")
         self.template = template
-        processors = template.engine.template_context_processors + self._processors
+        # Private attributes of RequestContext that django-stubs does not declare.
+        processors = template.engine.template_context_processors + self._processors  # type: ignore[attr-defined]
         updates: dict[str, Any] = {}
         for processor in processors:
             result = self._processed.get(processor)
@@ -179,12 +180,12 @@ class _ProcessedRequestContext(RequestContext):
                 raise TypeError(
                     f"Context processor {processor.__qualname__} didn't return a dictionary."
                 ) from exc
-        self.dicts[self._processors_index] = updates
+        self.dicts[self._processors_index] = updates  # type: ignore[attr-defined]
         try:
             yield
         finally:
             self.template = None
-            self.dicts[self._processors_index] = {}
+            self.dicts[self._processors_index] = {}  # type: ignore[attr-defined]
 
 
 def _make_django_context(
@@ -252,9 +253,9 @@ async def arender_template(
 
 def _get_template(template_name: str | Sequence[str], using: str | None = None) -> Any:
     """``get_template`` for a name, ``select_template`` for a list or tuple of names."""
-    if isinstance(template_name, list | tuple):
-        return loader.select_template(template_name, using=using)
-    return loader.get_template(template_name, using=using)
+    if isinstance(template_name, str):
+        return loader.get_template(template_name, using=using)
+    return loader.select_template(list(template_name), using=using)
 
 
 async def arender_to_string(

@@ -51,9 +51,9 @@ class AsyncTemplateResponse(TemplateResponse):
         awaited.
         """
         response: Any = self
-        if not self._is_rendered:
+        if not self._is_rendered:  # type: ignore[attr-defined]
             self.content = await self.arendered_content()
-            for callback in self._post_render_callbacks:
+            for callback in self._post_render_callbacks:  # type: ignore[attr-defined]
                 replacement = callback(response)
                 if inspect.isawaitable(replacement):
                     replacement = await replacement

@@ -43,9 +43,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.template import TemplateDoesNotExist
@@ -216,14 +216,15 @@ def _nodes(nodelist: NodeList, context: Any) -> Iterator[Node]:
         for parent_node in parent.nodelist:
             if not isinstance(parent_node, TextNode):
                 if not isinstance(parent_node, ExtendsNode):
-                    blocks = {n.name: n for n in parent.nodelist.get_nodes_by_type(BlockNode)}
+                    found = parent.nodelist.get_nodes_by_type(BlockNode)
+                    blocks = {cast(BlockNode, n).name: n for n in found}
                     block_context.add_blocks(blocks)
                 break
         with context.render_context.push_state(parent, isolated_context=False):
             yield from _nodes(parent.nodelist, context)
 
 
-def _render_pieces(template: DjangoTemplate, context: Any) -> Iterator[object]:
+def _render_pieces(template: DjangoTemplate, context: Any) -> Generator[object]:
     """Render ``template`` node by node; yield each node's text, or ``_FLUSH`` at a flush."""
     compiled = template.template
     try:

@@ -101,7 +101,7 @@ class Jinja2(DjangoJinja2):
 
 def _syntax_error(exc: jinja2.TemplateSyntaxError) -> TemplateSyntaxError:
     new = TemplateSyntaxError(exc.args)
-    new.template_debug = get_exception_info(exc)  # type: ignore[attr-defined]
+    new.template_debug = get_exception_info(exc)  # type: ignore[attr-defined, arg-type]
     return new
 
 
