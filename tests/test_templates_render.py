@@ -11,8 +11,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
 
-from django_asyncx.db import run_in_db
-from django_asyncx.db.helpers import Related
+from django_asyncx.db import Related, run_in_db
 from django_asyncx.templates import arender, arender_to_string, aresolve_context
 from tests.template_support import engines
 from tests.testapp.models import Author, Book

@@ -12,8 +12,8 @@
         })
 
 The context is resolved first, every value at once (with
-:func:`~django_asyncx.db.helpers.aresolve`): a ``QuerySet`` becomes its list, a
-:class:`~django_asyncx.db.helpers.Related` loads relations on instances, an awaitable is
+:func:`~django_asyncx.db.aresolve`): a ``QuerySet`` becomes its list, a
+:class:`~django_asyncx.db.Related` loads relations on instances, an awaitable is
 awaited, an async generator is collected into a list; other values are kept. Async context
 processors run at the same time. A Django template is then rendered in one
 :func:`~django_asyncx.db.run_in_db` call, so whatever the template still loads lazily (a
@@ -39,8 +39,8 @@ from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.django import reraise
 from django.template.context import RequestContext
 
+from django_asyncx.db import Related, agather, aresolve
 from django_asyncx.db.bridge import run_in_db
-from django_asyncx.db.helpers import Related, agather, aresolve
 
 __all__ = [
     "AsyncRenderable",

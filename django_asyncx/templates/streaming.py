@@ -55,8 +55,8 @@ from django.template.base import Node, NodeList, TextNode
 from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockContext, BlockNode, ExtendsNode
 from django.utils.functional import SimpleLazyObject
 
+from django_asyncx.db import agather
 from django_asyncx.db.bridge import run_in_db
-from django_asyncx.db.helpers import agather
 from django_asyncx.templatetags.asyncx import FlushNode
 
 from .render import (
