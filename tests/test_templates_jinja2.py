@@ -114,7 +114,8 @@ async def test_an_exception_in_an_awaitable_names_key_and_template():
     with pytest.raises(LookupError) as failure:
         await arender_to_string("asyncx/shelf.html", {"f": forecast()}, using="jinja2")
     assert failure.value.__notes__ == [
-        "while resolving context key 'f' of template 'asyncx/shelf.html'"
+        "while resolving key 'f'",
+        "in the context of template 'asyncx/shelf.html'",
     ]
 
 

@@ -190,7 +190,8 @@ async def test_an_exception_in_an_awaitable_keeps_its_type_and_names_key_and_tem
         await arender_to_string("asyncx/shelf.html", {"forecast": forecast(), "o": other()})
     assert str(failure.value) == "upstream answered 503"
     assert failure.value.__notes__ == [
-        "while resolving context key 'forecast' of template 'asyncx/shelf.html'"
+        "while resolving key 'forecast'",
+        "in the context of template 'asyncx/shelf.html'",
     ]
     assert cancelled == [True]  # the other value stopped, nothing left running
 
@@ -201,7 +202,8 @@ async def test_a_queryset_that_cannot_be_evaluated_names_key_and_template(books)
     with pytest.raises(OperationalError, match=r"no such column: no_such_column") as failure:
         await arender_to_string("asyncx/shelf.html", {"books": books})
     assert failure.value.__notes__ == [
-        "while resolving context key 'books' of template 'asyncx/shelf.html'"
+        "while resolving key 'books'",
+        "in the context of template 'asyncx/shelf.html'",
     ]
 
 
@@ -231,4 +233,5 @@ async def test_debug_page_shows_template_debug_info_and_the_context_key(async_cl
     assert response.status_code == 500
     page = response.content.decode()
     assert "upstream answered 503" in page
-    assert "while resolving context key &#x27;forecast&#x27; of template" in page
+    assert "while resolving key &#x27;forecast&#x27;" in page
+    assert "in the context of template &#x27;asyncx/shelf.html&#x27;" in page

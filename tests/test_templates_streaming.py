@@ -151,7 +151,8 @@ async def test_an_exception_in_a_value_names_key_and_template():
     with pytest.raises(KeyError) as failure:
         await anext(stream)
     assert failure.value.__notes__ == [
-        "while resolving context key 'slow' of template 'asyncx/stream.html'"
+        "while resolving key 'slow'",
+        "in the context of template 'asyncx/stream.html'",
     ]
 
 

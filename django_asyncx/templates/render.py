@@ -26,20 +26,18 @@ The output is the same as Django's ``render_to_string`` / ``render`` for the sam
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from asgiref.sync import iscoroutinefunction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import TemplateDoesNotExist, loader
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.django import reraise
 from django.template.context import RequestContext
 
-from django_asyncx.db import Related, agather, aresolve
+from django_asyncx.db import agather, aresolve
 from django_asyncx.db.bridge import run_in_db
 
 __all__ = [
@@ -63,32 +61,17 @@ class AsyncRenderable(Protocol):
         ...
 
 
-def _needs_resolving(value: object) -> bool:
-    """Whether :func:`aresolve_context` replaces ``value`` (and so may wait for it)."""
-    return (
-        isinstance(value, QuerySet | Related)
-        or inspect.isawaitable(value)
-        or inspect.isasyncgen(value)
-    )
-
-
-async def _collect(generator: AsyncGenerator[Any, Any]) -> list[Any]:
-    return [item async for item in generator]
-
-
-def _note_failure(exc: BaseException, template_name: str | None, key: str | None) -> None:
-    """Say in ``exc`` which template (and which context key) it was raised for."""
-    where = f"context key {key!r} of " if key is not None else ""
-    exc.add_note(f"while resolving {where}template {template_name or '<unknown>'!r}")
+def _note_failure(exc: BaseException, template_name: str | None) -> None:
+    """Say in ``exc`` which template it was raised for (``aresolve`` names the key)."""
+    exc.add_note(f"in the context of template {template_name or '<unknown>'!r}")
 
 
 async def _resolve_one(key: str, value: object, template_name: str | None) -> Any:
-    if inspect.isasyncgen(value):
-        value = _collect(value)
+    """Resolve one value (streaming resolves each key in a task of its own)."""
     try:
         return (await aresolve({key: value}))[key]
     except Exception as exc:
-        _note_failure(exc, template_name, key)
+        _note_failure(exc, template_name)
         raise
 
 
@@ -98,7 +81,7 @@ async def aresolve_context(
     """Resolve every value of ``context`` concurrently (see the module docs); return a new dict.
 
     If a value fails, the others are cancelled and its exception is raised unchanged (same
-    type, same message) with a note naming the context key and ``template_name``.
+    type, same message) with notes naming the context key and ``template_name``.
     """
     if context is None:
         return {}
@@ -107,11 +90,11 @@ async def aresolve_context(
             f"the context of {template_name or 'a template'!r} must be a dict, "
             f"got {type(context).__name__}"
         )
-    resolved = dict(context)
-    keys = [key for key, value in resolved.items() if _needs_resolving(value)]
-    values = await agather(*(_resolve_one(key, resolved[key], template_name) for key in keys))
-    resolved.update(zip(keys, values, strict=True))
-    return resolved
+    try:
+        return await aresolve(context)
+    except Exception as exc:
+        _note_failure(exc, template_name)
+        raise
 
 
 async def _run_async_processors(

@@ -57,12 +57,12 @@ from django.utils.functional import SimpleLazyObject
 
 from django_asyncx.db import agather
 from django_asyncx.db.bridge import run_in_db
+from django_asyncx.db.helpers import needs_resolving
 from django_asyncx.templatetags.asyncx import FlushNode
 
 from .render import (
     _get_template,
     _make_django_context,
-    _needs_resolving,
     _resolve_one,
     _run_async_processors,
     _template_label,
@@ -128,7 +128,7 @@ async def _stream(
     tasks = {
         key: asyncio.ensure_future(_resolve_one(key, value, name))
         for key, value in context.items()
-        if _needs_resolving(value)
+        if needs_resolving(value)
     }
     waiting = {key: _waiting(key, task, name) for key, task in tasks.items()}
 
