@@ -218,3 +218,16 @@ def test_live_server_sends_the_head_first_and_disconnect_cancels(live_server_fac
         time.sleep(0.05)
     assert (run / "cancelled").exists()
     assert not (run / "go").exists()
+
+
+async def test_jinja2_flush_counts_inside_blocks_too():
+    gate = Gate(["a"])
+    response = astream_template(
+        None, "asyncx/stream_in_block.html", {"title": "T", "rows": gate.wait()}, using="jinja2"
+    )
+    chunks = await chunks_until_gate(response, gate)
+    assert chunks == [
+        "<html><head><title>T</title></head>",
+        "\n<body><p>T</p>",
+        "<ul><li>a</li></ul></body></html>",
+    ]
