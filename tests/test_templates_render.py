@@ -1,11 +1,13 @@
 """arender_to_string / arender: same output as Django, context resolved concurrently, errors."""
 
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -235,3 +237,44 @@ async def test_debug_page_shows_template_debug_info_and_the_context_key(async_cl
     assert "upstream answered 503" in page
     assert "while resolving key &#x27;forecast&#x27;" in page
     assert "in the context of template &#x27;asyncx/shelf.html&#x27;" in page
+
+
+@override_settings(TEMPLATES=engines(), USE_I18N=True)
+async def test_the_active_language_reaches_the_render_thread():
+    from django.template import engines as template_engines
+    from django.utils import translation
+
+    from django_asyncx.templates import arender_template
+
+    template = template_engines["django"].from_string(
+        "{% load i18n %}{% get_current_language as lang %}{{ lang }}"
+    )
+    with translation.override("fr"):
+        assert await arender_template(template) == "fr"
+    with translation.override("de"):
+        assert await arender_template(template) == "de"
+
+
+class MeetingQuerySet(QuerySet):
+    """Evaluating it waits, in its bridge thread, until another one is being evaluated too."""
+
+    barrier = threading.Barrier(2)
+
+    def _fetch_all(self):
+        # A 10 s guard turns a hang into a failure; evaluated one after the other, the first
+        # would never meet the second.
+        self.barrier.wait(timeout=10)
+        super()._fetch_all()
+
+
+@override_settings(TEMPLATES=engines())
+async def test_two_querysets_are_evaluated_at_the_same_time_in_the_bridge(books):
+    MeetingQuerySet.barrier.reset()
+    got = await arender_to_string(
+        "asyncx/shelf.html",
+        {
+            "books": MeetingQuerySet(model=Book).order_by("id"),
+            "authors": MeetingQuerySet(model=Author).order_by("id"),
+        },
+    )
+    assert "<li>Book 4 by Bob</li>" in got
