@@ -98,6 +98,12 @@ async def shelf_response(request):
     )
 
 
+def shelf_response_sync_view(request):
+    return AsyncTemplateResponse(
+        request, "asyncx/shelf.html", {"title": "Sync", "books": Book.objects.order_by("id")}
+    )
+
+
 async def broken(request):
     return await arender(request, "asyncx/broken.html", {"book": Exploding()})
 
@@ -148,6 +154,7 @@ urlpatterns = [
     path("arender/", shelf_arender),
     path("stock-render/", shelf_stock_render),
     path("response/", shelf_response),
+    path("response-sync-view/", shelf_response_sync_view),
     path("cbv/", ShelfView.as_view()),
     path("broken/", broken),
     path("failing-context/", failing_context),

@@ -40,6 +40,12 @@ async def test_function_view_response_is_rendered_by_the_async_handler(books, as
     assert b"<h1>Shelf</h1>" in response.content
 
 
+async def test_a_sync_view_under_the_async_handler_may_return_it_too(books, async_client):
+    response = await async_client.get("/templates/response-sync-view/")
+    assert b"<h1>Sync</h1>" in response.content
+    assert b"<li>Book 1 by Ada</li>" in response.content
+
+
 @override_settings(MIDDLEWARE=["tests.test_templates_response.RetitleMiddleware"])
 async def test_middleware_changes_the_context_before_rendering(books, async_client):
     response = await async_client.get("/templates/response/")

@@ -14,8 +14,9 @@ rendering then goes through :func:`~django_asyncx.templates.arender_template` (c
 resolved concurrently, lazy database access working). In a class-based view, set
 ``response_class = AsyncTemplateResponse`` on a ``TemplateResponseMixin`` view.
 
-The response needs the async handler (ASGI): Django's sync handler would get a coroutine from
-``render()``. Use Django's ``TemplateResponse`` in views served under WSGI.
+The response needs the async handler (ASGI), which awaits it whether the view is async or
+sync. Django's sync handler (WSGI) would get a coroutine from ``render()``: use Django's
+``TemplateResponse`` there.
 """
 
 from __future__ import annotations
