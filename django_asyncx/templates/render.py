@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse
@@ -41,7 +41,6 @@ from django_asyncx.db import agather, aresolve
 from django_asyncx.db.bridge import run_in_db
 
 __all__ = [
-    "AsyncRenderable",
     "arender",
     "arender_template",
     "arender_to_string",
@@ -49,16 +48,6 @@ __all__ = [
 ]
 
 ContextProcessor = Callable[[HttpRequest], Any]
-
-
-class AsyncRenderable(Protocol):
-    """A backend template that renders natively in async code (the Jinja2 backend's)."""
-
-    async def arender(
-        self, context: Mapping[str, Any] | None = None, request: HttpRequest | None = None
-    ) -> str:
-        """Resolve ``context``, run the context processors, render; return the text."""
-        ...
 
 
 def _note_failure(exc: BaseException, template_name: str | None) -> None:
