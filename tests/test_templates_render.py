@@ -188,6 +188,7 @@ async def test_an_exception_in_an_awaitable_keeps_its_type_and_names_key_and_tem
             cancelled.append(True)
             raise
 
+    tasks_before = len(asyncio.all_tasks())
     with pytest.raises(ValueError, match=r"^upstream answered 503") as failure:
         await arender_to_string("asyncx/shelf.html", {"forecast": forecast(), "o": other()})
     assert str(failure.value) == "upstream answered 503"
@@ -196,6 +197,7 @@ async def test_an_exception_in_an_awaitable_keeps_its_type_and_names_key_and_tem
         "in the context of template 'asyncx/shelf.html'",
     ]
     assert cancelled == [True]  # the other value stopped, nothing left running
+    assert len(asyncio.all_tasks()) == tasks_before
 
 
 @override_settings(TEMPLATES=engines())

@@ -92,6 +92,7 @@ async def test_cancelling_the_response_cancels_the_values_still_resolving(using)
     )  # fmt: skip
     head_sent = asyncio.Event()
     chunks = []
+    tasks_before = len(asyncio.all_tasks())
 
     async def send():
         async for chunk in response.streaming_content:
@@ -106,6 +107,7 @@ async def test_cancelling_the_response_cancels_the_values_still_resolving(using)
         await task
     assert gate.cancelled
     assert len(chunks) == 1
+    assert len(asyncio.all_tasks()) == tasks_before  # nothing left running
 
 
 @pytest.mark.parametrize("using", ["django", "jinja2"])

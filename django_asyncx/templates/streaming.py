@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterator, Mapping, Sequence
+from contextlib import aclosing
 from functools import partial
 from typing import Any, cast
 
@@ -123,7 +124,7 @@ def _waiting(key: str, task: asyncio.Future[Any], template_name: str) -> Any:
 
 async def _stream(
     template: Any, context: dict[str, Any], request: HttpRequest | None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     name = _template_label(template)
     tasks = {
         key: asyncio.ensure_future(_resolve_one(key, value, name))
@@ -143,8 +144,11 @@ async def _stream(
             chunks = _stream_native(template, {**context, **waiting}, request, resolved)
         else:
             chunks = _stream_other(template, context, request, resolved)
-        async for chunk in chunks:
-            yield chunk
+        # Every generator below is closed explicitly: one left to the garbage collector would
+        # be closed later by a task of its own, outliving the response.
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
     finally:
         for task in tasks.values():
             task.cancel()
@@ -153,33 +157,33 @@ async def _stream(
 
 async def _stream_other(
     template: Any, context: dict[str, Any], request: HttpRequest | None, resolved: Any
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     yield await arender_template(template, {**context, **await resolved()}, request)
 
 
 async def _stream_native(
     template: Any, context: dict[str, Any], request: HttpRequest | None, resolved: Any
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     try:
-        async for chunk in _native_chunks(template, context, request, resolved):
-            yield chunk
+        async with aclosing(_native_chunks(template, context, request, resolved)) as chunks:
+            async for chunk in chunks:
+                yield chunk
     except _NotReady as exc:
         _restart(exc)
-        async for chunk in _native_chunks(
-            template, {**context, **await resolved()}, request, resolved
-        ):
-            yield chunk
+        full = {**context, **await resolved()}
+        async with aclosing(_native_chunks(template, full, request, resolved)) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
 
 async def _native_chunks(
     template: Any, context: dict[str, Any], request: HttpRequest | None, resolved: Any
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     from django_asyncx.templates.backends.jinja2 import FLUSH_MARKER
 
     buffer: list[str] = []
     waited = False
-    pieces = template.agenerate(context, request)
-    try:
+    async with aclosing(template.agenerate(context, request)) as pieces:
         async for piece in pieces:
             if FLUSH_MARKER not in piece:
                 buffer.append(piece)
@@ -194,8 +198,6 @@ async def _native_chunks(
                 # evaluated yet, so the values it uses are resolved by the time it resumes.
                 await resolved()
                 waited = True
-    finally:
-        await pieces.aclose()
     if chunk := "".join(buffer):
         yield chunk
 
@@ -248,7 +250,7 @@ def _next_chunk(pieces: Iterator[object]) -> tuple[str, bool]:
 
 async def _stream_django(
     template: DjangoTemplate, context: dict[str, Any], request: HttpRequest | None, resolved: Any
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str]:
     name = _template_label(template)
     processors = template.backend.engine.template_context_processors
     processed = await _run_async_processors(processors, request, name)

@@ -32,7 +32,8 @@ This module imports Jinja2; the rest of django_asyncx does not.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Mapping
+from contextlib import aclosing
 from typing import Any
 
 import jinja2
@@ -175,7 +176,7 @@ class Template(DjangoJinja2Template):
 
     async def agenerate(
         self, context: Mapping[str, Any] | None = None, request: HttpRequest | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str]:
         """The rendered pieces as Jinja2 produces them, :data:`FLUSH_MARKER` included.
 
         ``context`` is used as given (not resolved): the streaming code resolves it.
@@ -186,8 +187,10 @@ class Template(DjangoJinja2Template):
         )
         full = self._context(context, request, processed)
         try:
-            async for piece in self.template.generate_async(full):
-                yield piece
+            # Closed explicitly, so that closing this generator closes Jinja2's at once.
+            async with aclosing(self.template.generate_async(full)) as pieces:
+                async for piece in pieces:
+                    yield piece
         except jinja2.TemplateSyntaxError as exc:
             raise _syntax_error(exc) from exc
 
