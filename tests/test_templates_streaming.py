@@ -3,6 +3,7 @@
 import asyncio
 import http.client
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -233,3 +234,29 @@ async def test_jinja2_flush_counts_inside_blocks_too():
         "\n<body><p>T</p>",
         "<ul><li>a</li></ul></body></html>",
     ]
+
+
+class Blocker:
+    """A value whose rendering holds the bridge thread until the test releases it."""
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __str__(self):
+        self.entered.set()
+        self.release.wait(10)
+        return "released"
+
+
+async def test_cancelled_while_a_chunk_renders_in_the_bridge():
+    blocker = Blocker()
+    response = astream_template(None, "asyncx/stream.html", {"title": "T", "slow": blocker})
+    stream = aiter(response.streaming_content)
+    await anext(stream)  # the head
+    task = asyncio.ensure_future(anext(stream))  # the body: blocks in the bridge thread
+    await asyncio.to_thread(blocker.entered.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    blocker.release.set()

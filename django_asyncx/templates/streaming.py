@@ -44,7 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Generator, Iterator, Mapping, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from functools import partial
 from typing import Any, cast
 
@@ -257,15 +257,16 @@ async def _stream_django(
     made = _make_django_context(template, context, request, processed)
     pieces = _render_pieces(template, made)
     try:
-        chunk, finished = await run_in_db(partial(_next_chunk, pieces))
-    except _NotReady as exc:
-        # Nothing was sent: render again from the start with every value resolved.
-        _restart(exc)
-        pieces.close()
-        made = _make_django_context(template, {**context, **await resolved()}, request, processed)
-        pieces = _render_pieces(template, made)
-        chunk, finished = await run_in_db(partial(_next_chunk, pieces))
-    try:
+        try:
+            chunk, finished = await run_in_db(partial(_next_chunk, pieces))
+        except _NotReady as exc:
+            # Nothing was sent: render again from the start with every value resolved.
+            _restart(exc)
+            pieces.close()
+            full = {**context, **await resolved()}
+            made = _make_django_context(template, full, request, processed)
+            pieces = _render_pieces(template, made)
+            chunk, finished = await run_in_db(partial(_next_chunk, pieces))
         if chunk:
             yield chunk
         if not finished:
@@ -275,4 +276,12 @@ async def _stream_django(
             if chunk:
                 yield chunk
     finally:
+        _close(pieces)
+
+
+def _close(pieces: Generator[object]) -> None:
+    # ValueError: cancelled while a bridge thread renders a chunk ("generator already
+    # executing"); that thread finishes the chunk and drops it, and the generator is closed
+    # when it is garbage collected.
+    with suppress(ValueError):
         pieces.close()
