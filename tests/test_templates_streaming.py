@@ -2,6 +2,7 @@
 
 import asyncio
 import http.client
+import inspect
 import logging
 import threading
 import time
@@ -260,3 +261,33 @@ async def test_cancelled_while_a_chunk_renders_in_the_bridge():
     with pytest.raises(asyncio.CancelledError):
         await task
     blocker.release.set()
+
+
+async def test_a_response_never_sent_closes_the_values_it_would_have_resolved():
+    async def slow():
+        return "never"
+
+    coroutine = slow()
+    response = astream_template(None, "asyncx/stream.html", {"title": "T", "slow": coroutine})
+    response.close()  # what Django does at the end of a request, e.g. after a middleware
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED  # no "never awaited"
+
+
+async def test_a_missing_template_closes_the_values_too():
+    async def slow():
+        return "never"
+
+    coroutine = slow()
+    with pytest.raises(TemplateDoesNotExist):
+        astream_template(None, "asyncx/nope.html", {"slow": coroutine})
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED
+
+
+async def test_a_sent_response_closes_nothing_early():
+    gate = Gate("done")
+    response = astream_template(None, "asyncx/stream.html", {"title": "T", "slow": gate.wait()})
+    stream = aiter(response.streaming_content)
+    await anext(stream)
+    response.close()  # Django closes after the body; here mid-way: the stream carries on
+    gate.opened.set()
+    assert b"<body>done</body>" in b"".join([chunk async for chunk in stream])

@@ -42,6 +42,7 @@ the response: rendering stops and the values still resolving are cancelled.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import AsyncGenerator, Generator, Iterator, Mapping, Sequence
 from contextlib import aclosing, suppress
@@ -108,9 +109,40 @@ def astream_template(
     """
     if context is not None and not isinstance(context, Mapping):
         raise TypeError(f"astream_template() context must be a dict, got {type(context).__name__}")
-    template = _get_template(template_name, using)
-    chunks = _stream(template, dict(context or {}), request)
-    return StreamingHttpResponse(chunks, content_type=content_type, status=status)
+    values = dict(context or {})
+    try:
+        template = _get_template(template_name, using)
+    except BaseException:
+        _discard(values)
+        raise
+    stream = _TemplateStream(_stream(template, values, request), values)
+    return StreamingHttpResponse(stream, content_type=content_type, status=status)
+
+
+def _discard(values: Mapping[str, Any]) -> None:
+    """Close the coroutines and cancel the futures of a context that will never be resolved."""
+    for value in values.values():
+        if inspect.iscoroutine(value):
+            value.close()
+        elif isinstance(value, asyncio.Future):
+            value.cancel()
+
+
+class _TemplateStream:
+    """The response's async iterator; Django calls :meth:`close` when the response ends."""
+
+    def __init__(self, chunks: AsyncGenerator[str], values: Mapping[str, Any]) -> None:
+        self._chunks = chunks
+        self._values = values
+
+    def __aiter__(self) -> AsyncGenerator[str]:
+        return self._chunks
+
+    def close(self) -> None:
+        # A response that was never sent (replaced by a middleware, an error before the body)
+        # never started resolving its context: close what the view created for it.
+        if inspect.getasyncgenstate(self._chunks) == inspect.AGEN_CREATED:
+            _discard(self._values)
 
 
 def _waiting(key: str, task: asyncio.Future[Any], template_name: str) -> Any:
