@@ -1,6 +1,7 @@
 """arender_to_string / arender: same output as Django, context resolved concurrently, errors."""
 
 import asyncio
+import inspect
 import threading
 
 import pytest
@@ -280,3 +281,20 @@ async def test_two_querysets_are_evaluated_at_the_same_time_in_the_bridge(books)
         },
     )
     assert "<li>Book 4 by Bob</li>" in got
+
+
+@override_settings(TEMPLATES=engines())
+async def test_a_missing_template_closes_the_contexts_coroutines():
+    from django_asyncx.templates import AsyncTemplateResponse
+
+    async def value():
+        return 1
+
+    first, second = value(), value()
+    with pytest.raises(TemplateDoesNotExist):
+        await arender_to_string("asyncx/nope.html", {"v": first})
+    response = AsyncTemplateResponse(RequestFactory().get("/"), "asyncx/nope.html", {"v": second})
+    with pytest.raises(TemplateDoesNotExist):
+        await response.render()
+    assert inspect.getcoroutinestate(first) == inspect.CORO_CLOSED
+    assert inspect.getcoroutinestate(second) == inspect.CORO_CLOSED

@@ -26,6 +26,8 @@ The output is the same as Django's ``render_to_string`` / ``render`` for the sam
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +50,19 @@ __all__ = [
 ]
 
 ContextProcessor = Callable[[HttpRequest], Any]
+
+
+def _discard(values: Mapping[str, Any] | None) -> None:
+    """Close the coroutines and cancel the futures of a context that will never be resolved.
+
+    Used when rendering fails before resolution starts (a missing template), so that the
+    caller's coroutines are not left "never awaited".
+    """
+    for value in (values or {}).values():
+        if inspect.iscoroutine(value):
+            value.close()
+        elif isinstance(value, asyncio.Future):
+            value.cancel()
 
 
 def _note_failure(exc: BaseException, template_name: str | None) -> None:
@@ -243,7 +258,11 @@ async def arender_to_string(
     ``TemplateSyntaxError``; an exception from a context value keeps its type and message and
     gets a note naming the context key and the template.
     """
-    template = _get_template(template_name, using)
+    try:
+        template = _get_template(template_name, using)
+    except BaseException:
+        _discard(context if isinstance(context, Mapping) else None)
+        raise
     return await arender_template(template, context, request)
 
 

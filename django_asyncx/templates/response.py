@@ -26,7 +26,7 @@ from typing import Any
 
 from django.template.response import TemplateResponse
 
-from .render import arender_template
+from .render import _discard, arender_template
 
 __all__ = ["AsyncTemplateResponse"]
 
@@ -41,7 +41,11 @@ class AsyncTemplateResponse(TemplateResponse):
 
     async def arendered_content(self) -> str:
         """Resolve the template and the context and render them; the text, not stored."""
-        template = self.resolve_template(self.template_name)
+        try:
+            template = self.resolve_template(self.template_name)
+        except BaseException:
+            _discard(self.context_data)
+            raise
         context = self.resolve_context(self.context_data)
         return await arender_template(template, context, self._request)
 

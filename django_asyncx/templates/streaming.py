@@ -63,6 +63,7 @@ from django_asyncx.db.helpers import needs_resolving
 from django_asyncx.templatetags.asyncx import FlushNode
 
 from .render import (
+    _discard,
     _get_template,
     _make_django_context,
     _resolve_one,
@@ -117,15 +118,6 @@ def astream_template(
         raise
     stream = _TemplateStream(_stream(template, values, request), values)
     return StreamingHttpResponse(stream, content_type=content_type, status=status)
-
-
-def _discard(values: Mapping[str, Any]) -> None:
-    """Close the coroutines and cancel the futures of a context that will never be resolved."""
-    for value in values.values():
-        if inspect.iscoroutine(value):
-            value.close()
-        elif isinstance(value, asyncio.Future):
-            value.cancel()
 
 
 class _TemplateStream:
