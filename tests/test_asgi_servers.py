@@ -119,11 +119,11 @@ def test_daphne_serves_the_example_and_closes_resources_at_exit(
         env=migrated_example_env(tmp_path), ready_path=None,
     )  # fmt: skip
     # No lifespan events from daphne: nothing has started before the first request.
-    assert "demo: startup" not in live.output
+    assert "INFO demo: startup" not in live.output
     books = live.get("/api/books/?limit=5")
     assert books.status == 200
     assert books.json()["count"] == 5
-    assert "INFO demo: demo: startup" in live.stderr
+    assert "INFO demo: startup" in live.stderr
     assert live.get("/api/books/").json()["count"] == 12
     stats = live.get("/api/stats/").json()
     assert stats == {"authors": 3, "books": 12, "page_views": 3, "database": "sqlite"}
@@ -131,9 +131,9 @@ def test_daphne_serves_the_example_and_closes_resources_at_exit(
     assert not live.killed, live.output
     assert live.returncode == 0
     log = live.stderr
-    startup = log.index("INFO demo: demo: startup")
-    shutdown = log.index("INFO demo: demo: shutdown")
-    closed = log.index("INFO demo: demo: closing page-view counter (3 views)")
+    startup = log.index("INFO demo: startup")
+    shutdown = log.index("INFO demo: shutdown")
+    closed = log.index("INFO demo: closing page-view counter (3 views)")
     assert startup < shutdown < closed
     for trouble in ("Event loop is closed", "Task was destroyed", "Traceback", "ERROR"):
         assert trouble not in live.output
@@ -173,4 +173,4 @@ def test_granian_serves_the_example(tmp_path, live_server_factory):
     assert response.headers["content-type"] == "application/json"
     assert response.json()["count"] == 3
     live.stop()
-    assert "INFO demo: demo: closing page-view counter (1 views)" in live.stderr
+    assert "INFO demo: closing page-view counter (1 views)" in live.stderr

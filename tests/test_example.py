@@ -242,4 +242,4 @@ def test_books_over_http_match_the_orm(example_database_url, live_server_factory
     stats = live.get("/api/stats/").json()
     assert stats == {"authors": 5, "books": 40, "page_views": 9, "database": vendor}
     live.stop()
-    assert "INFO demo: demo: closing page-view counter (9 views)" in live.stderr
+    assert "INFO demo: closing page-view counter (9 views)" in live.stderr

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -136,8 +137,30 @@ def test_server_command_rejects_an_unknown_server():
 
 
 def test_free_port_is_bindable():
-    import socket
-
     port = free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_port_taken_before_the_server_binds_it_is_retried(server, monkeypatch, tmp_path):
+    from django_asyncx.testing import servers
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    ports = [taken.getsockname()[1], free_port()]
+    monkeypatch.setattr(servers, "free_port", lambda host: ports.pop(0))
+    try:
+        live = LiveServer(
+            "tests.lifespan_project.asgi:application", server=server, cwd=ROOT,
+            env={"DJANGO_SETTINGS_MODULE": LIFESPAN_SETTINGS,
+                 "LIFESPAN_EVENTS": str(tmp_path / "events")},
+            ready_path="/ping/",
+        )  # fmt: skip
+        with live:
+            assert ports == []  # both ports were handed out: the second start is serving
+            assert live.port != taken.getsockname()[1]
+            assert live.get("/ping/").status == 200
+    finally:
+        taken.close()

@@ -46,6 +46,7 @@ SERVERS = ("uvicorn", "hypercorn", "daphne", "granian")
 """The servers :class:`LiveServer` knows how to start."""
 
 _HOST = "127.0.0.1"
+_PORT_ATTEMPTS = 3
 
 
 class ServerStartError(AsyncxError, RuntimeError):
@@ -183,26 +184,47 @@ class LiveServer:
         return self._process.pid if self._process is not None else None
 
     def start(self) -> Self:
-        """Start the server and wait until its port accepts connections.
+        """Start the server and wait until it answers (see ``ready_path``).
 
         Raises :class:`ServerStartError` (with the output) when the process exits first or
-        the port does not answer within ``start_timeout``.
+        nothing answers within ``start_timeout``. The free port is chosen just before the
+        server binds it; if another process takes it in between, the start is retried on
+        another port.
         """
         if self._process is not None:
             raise RuntimeError(f"{self!r} was already started; make a new LiveServer")
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            try:
+                return self._start_once()
+            except ServerStartError as exc:
+                lost_the_port = "address already in use" in exc.output.lower()
+                if not lost_the_port or attempt == _PORT_ATTEMPTS:
+                    raise
+                self._process = None
+                self.returncode = None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start_once(self) -> Self:
         self.port = free_port(self.host)
         self._logdir = tempfile.TemporaryDirectory(prefix=f"asyncx-{self.server}-")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        command = [*server_command(self.server, self.app, host=self.host, port=self.port),
-                   *self.args]  # fmt: skip
+        command = [
+            *server_command(self.server, self.app, host=self.host, port=self.port),
+            *self.args,
+        ]
         logdir = Path(self._logdir.name)
         with (logdir / "stdout").open("wb") as out, (logdir / "stderr").open("wb") as err:
             # A session of its own: stop() can then signal and reap every process the server
             # forks (granian's workers) as one group.
             self._process = subprocess.Popen(
-                command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=err, start_new_session=True,
-            )  # fmt: skip
+                command,
+                cwd=self.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.start_timeout
         while True:
             if self._process.poll() is not None:

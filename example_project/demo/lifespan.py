@@ -33,7 +33,7 @@ class PageViewCounter:
     def close(self) -> None:
         # Runs at lifespan shutdown, or (daphne) at reactor shutdown or interpreter exit:
         # it only logs, it touches neither the database nor threads.
-        logger.info("demo: closing page-view counter (%d views)", self.total)
+        logger.info("closing page-view counter (%d views)", self.total)
 
 
 page_views: LoopResource[PageViewCounter] = LoopResource(
@@ -44,10 +44,10 @@ page_views: LoopResource[PageViewCounter] = LoopResource(
 @on_startup
 def log_startup() -> None:
     """Say the application is ready."""
-    logger.info("demo: startup")
+    logger.info("startup")
 
 
 @on_shutdown
 def log_shutdown() -> None:
     """Say the application is stopping."""
-    logger.info("demo: shutdown")
+    logger.info("shutdown")
