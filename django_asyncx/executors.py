@@ -494,6 +494,9 @@ def _track_loop() -> asyncio.AbstractEventLoop:
 
 async def _release_loop(loop: asyncio.AbstractEventLoop) -> None:
     _loops_using.discard(loop)
+    # A loop closed without shutting down never releases: it must not keep the pools alive.
+    for stale in [other for other in _loops_using if other.is_closed()]:
+        _loops_using.discard(stale)
     if not _loops_using:
         await ashutdown_executors()
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django_asyncx",
     "demo",
+    "bank",
     "tests.testapp",
 ]
 

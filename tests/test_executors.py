@@ -207,3 +207,14 @@ def test_executor_settings_are_validated_with_the_nested_key():
 def test_sizes_come_from_settings_and_the_db_pool():
     assert get_executor("io").max_workers == 3
     assert get_executor("db").max_workers == 8  # no psycopg pool configured
+
+
+def test_db_pool_is_sized_to_the_smallest_psycopg_pool(monkeypatch):
+    from django.conf import settings
+
+    options = settings.DATABASES["postgres"].setdefault("OPTIONS", {})
+    monkeypatch.setitem(options, "pool", {"min_size": 2, "max_size": 5})
+    assert get_executor("db").max_workers == 5
+    shutdown_executors()
+    monkeypatch.setitem(options, "pool", True)  # psycopg_pool's default size
+    assert get_executor("db").max_workers == 4

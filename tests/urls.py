@@ -12,4 +12,5 @@ urlpatterns = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
     path("templates/", include("tests.template_support")),
+    path("bank/", include("bank.urls")),
 ]

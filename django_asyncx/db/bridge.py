@@ -64,7 +64,8 @@ async def _run[R](
         # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext
         # the block entered), or to the waiting thread of an on_commit callback.
         return await SyncToAsync(partial(fn, *args, **kwargs), thread_sensitive=True)()
-    _path(using)
+    if _path(using) != THREAD:  # pragma: no cover - the native engine's branch goes here
+        raise NotImplementedError(f"no bridge path for using={using!r}")
     pool = await aget_executor("db")
     return await call_in_executor(pool, _with_fresh_connections, (fn, *args), kwargs)
 
