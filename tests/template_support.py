@@ -104,6 +104,10 @@ def shelf_response_sync_view(request):
     )
 
 
+async def whoami(request):
+    return await arender(request, "asyncx/user.html")
+
+
 async def broken(request):
     return await arender(request, "asyncx/broken.html", {"book": Exploding()})
 
@@ -156,6 +160,7 @@ urlpatterns = [
     path("response/", shelf_response),
     path("response-sync-view/", shelf_response_sync_view),
     path("cbv/", ShelfView.as_view()),
+    path("whoami/", whoami),
     path("broken/", broken),
     path("failing-context/", failing_context),
     path("stream-until-file/", stream_until_file),

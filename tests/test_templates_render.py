@@ -298,3 +298,12 @@ async def test_a_missing_template_closes_the_contexts_coroutines():
         await response.render()
     assert inspect.getcoroutinestate(first) == inspect.CORO_CLOSED
     assert inspect.getcoroutinestate(second) == inspect.CORO_CLOSED
+
+
+async def test_the_lazy_user_of_the_auth_context_processor_loads_in_the_render(async_client):
+    from django.contrib.auth.models import User
+
+    user = await User.objects.acreate(username="reader")
+    await async_client.aforce_login(user)
+    response = await async_client.get("/templates/whoami/")  # the default engine: auth processor
+    assert response.content == b"user reader\n"
