@@ -108,6 +108,10 @@ async def whoami(request):
     return await arender(request, "asyncx/user.html")
 
 
+async def whoami_jinja2(request):
+    return await arender(request, "asyncx/user.html", using="jinja2")
+
+
 async def broken(request):
     return await arender(request, "asyncx/broken.html", {"book": Exploding()})
 
@@ -161,6 +165,7 @@ urlpatterns = [
     path("response-sync-view/", shelf_response_sync_view),
     path("cbv/", ShelfView.as_view()),
     path("whoami/", whoami),
+    path("whoami-jinja2/", whoami_jinja2),
     path("broken/", broken),
     path("failing-context/", failing_context),
     path("stream-until-file/", stream_until_file),

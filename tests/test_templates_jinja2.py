@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template import engines as template_engines
 from django.template.loader import render_to_string
@@ -138,3 +139,16 @@ def test_importing_the_templates_package_does_not_import_jinja2():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+async def test_a_lazy_user_read_on_the_loop_is_refused_as_documented(async_client):
+    from django.contrib.auth.models import User
+
+    user = await User.objects.acreate(username="reader")
+    await async_client.aforce_login(user)
+    processors = ["django.contrib.auth.context_processors.auth"]
+    with (
+        override_settings(TEMPLATES=engines(processors=processors)),
+        pytest.raises(SynchronousOnlyOperation),
+    ):
+        await async_client.get("/templates/whoami-jinja2/")
