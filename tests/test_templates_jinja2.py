@@ -152,3 +152,17 @@ async def test_a_lazy_user_read_on_the_loop_is_refused_as_documented(async_clien
         pytest.raises(SynchronousOnlyOperation),
     ):
         await async_client.get("/templates/whoami-jinja2/")
+
+
+async def test_the_async_auth_processor_gives_the_loaded_user(async_client):
+    from django.contrib.auth.models import User
+
+    user = await User.objects.acreate(username="reader")
+    await async_client.aforce_login(user)
+    processors = ["django_asyncx.templates.context_processors.auth"]
+    with override_settings(TEMPLATES=engines(processors=processors)):
+        response = await async_client.get("/templates/whoami-jinja2/")
+        assert response.content == b"user reader"
+        await async_client.alogout()
+        response = await async_client.get("/templates/whoami-jinja2/")
+        assert response.content == b"user "  # anonymous
