@@ -267,3 +267,15 @@ async def test_psycopg_pool_bounds_connections_and_threads_give_them_back():
         await asyncio.to_thread(connections["postgres"].close_pool)
         del options["pool"]
     assert settled_connections("postgres", baseline) == baseline
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_decorated_methods_work_as_in_channels_consumers():
+    class Consumer:
+        prefix = "user-"
+
+        @database_sync_to_async
+        def create(self, name: str) -> str:
+            return Author.objects.create(name=self.prefix + name).name
+
+    assert await Consumer().create("ann") == "user-ann"

@@ -129,3 +129,16 @@ async def test_500_concurrent_requests_hold_at_most_the_pool_and_none_after_shut
         assert await asyncio.to_thread(settled_connections, alias, baseline) == baseline
     finally:
         entry["CONN_MAX_AGE"] = saved_age
+
+
+@pytest.mark.django_db
+def test_seed_command_creates_the_accounts_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_bank", stdout=out)
+    call_command("seed_bank", "--if-empty", stdout=out)
+    assert balances() == {"alice": 120_000, "bob": 45_000, "carol": 800, "dave": 0}
+    assert out.getvalue().splitlines() == ["bank: 4 accounts", "bank: accounts already exist"]

@@ -286,7 +286,9 @@ async def aon_commit(
             return
         from .bridge import run_in_db
 
-        await run_in_db(django_transaction.on_commit, callback, using=using, robust=robust)
+        # run_in_db's using= picks the path; on_commit needs its own using= too.
+        register = partial(django_transaction.on_commit, callback, using=using, robust=robust)
+        await run_in_db(register, using=using)
         return
     block.check_usable()
     await _on_block_thread(django_transaction.on_commit, sync_callback, using, robust)
