@@ -21,13 +21,14 @@ from typing import Any
 import django
 from asgiref.sync import iscoroutinefunction
 from django.core import signals
-from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.db import connections
 from django.utils.module_loading import import_string
 
 from .conf import asyncx_settings
 from .exceptions import UnsupportedScopeError
+from .handler import HopFreeASGIHandler
 from .lifespan import Lifespan
+from .receivers import request_thread_receiver
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
 
@@ -40,13 +41,15 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class ASGIHandler(DjangoASGIHandler):
+class ASGIHandler(HopFreeASGIHandler):
     """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`.
 
-    It starts the event-loop block detector (:mod:`django_asyncx.watchdog`) and records the
-    request it serves for it. ``ATOMIC_REQUESTS = True`` works for async views: each runs in
-    :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts out),
-    where Django refuses them. The connections Django's a-methods open on the thread it
+    It answers exactly as ``django.core.handlers.asgi.ASGIHandler`` without its needless
+    thread hops (see :mod:`django_asyncx.handler`). It starts the event-loop block
+    detector (:mod:`django_asyncx.watchdog`) and records the request it serves for it.
+    ``ATOMIC_REQUESTS = True`` works for async views: each runs in
+    :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts
+    out), where Django refuses them. The connections Django's a-methods open on the thread it
     makes for each request are closed when the request finishes, even with
     ``CONN_MAX_AGE``: that thread ends with the request, so they could never be reused.
     """
@@ -89,6 +92,7 @@ class ASGIHandler(DjangoASGIHandler):
 _request_thread: ContextVar[bool] = ContextVar("django_asyncx.request_thread", default=False)
 
 
+@request_thread_receiver
 def _close_request_thread_connections(**kwargs: Any) -> None:
     # request_finished runs on the request's thread, which ends with the request: a
     # connection kept there for CONN_MAX_AGE could never be reused, only leaked.

@@ -25,6 +25,7 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 
 from .exceptions import ConfigurationError
+from .http.options import parse_clients, parse_middleware
 
 __all__ = [
     "AUTO",
@@ -184,6 +185,21 @@ OPTIONS: dict[str, Option] = {
         default=True,
         accepted="True or False",
         convert=_bool,
+    ),
+    "HTTP_CLIENTS": Option(
+        # The HTTP validators raise ConfigurationError themselves, naming the nested key.
+        default=parse_clients({}),
+        accepted=(
+            "a dict of client name to a dict with keys base_url, timeout, retries, headers, "
+            "limit, limit_per_host, allowed_hosts, allow_private, max_body_size, "
+            "max_redirects, raise_for_status"
+        ),
+        convert=parse_clients,
+    ),
+    "HTTP_MIDDLEWARE": Option(
+        default=parse_middleware({}),
+        accepted="a dict with keys client, request_id_header, server_timing, error_responses",
+        convert=parse_middleware,
     ),
 }
 

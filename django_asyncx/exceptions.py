@@ -12,22 +12,36 @@ the built-in or Django exception it is a kind of, so existing ``except`` clauses
     │                             block from a task other than the block's)
     ├── LazyAccessError           (also django.core.exceptions.SynchronousOnlyOperation): async
     │                             code touched a relation or deferred field that was not loaded
-    └── RenderInEventLoopError    (also RuntimeError): a template that must await something was
-                                  rendered synchronously on the event loop's thread
+    ├── RenderInEventLoopError    (also RuntimeError): a template that must await something was
+    │                             rendered synchronously on the event loop's thread
+    └── UpstreamError             an outbound HTTP call (django_asyncx.http) failed
+        ├── UpstreamTimeout       (also TimeoutError): connect, read or total deadline passed
+        ├── UpstreamConnectionError (also ConnectionError): refused, reset, DNS failure...
+        ├── UpstreamStatusError   the upstream answered 4xx/5xx; carries status and body
+        ├── ResponseTooLarge      (also ValueError): the body exceeds max_body_size
+        └── BlockedDestination    (also PermissionError): refused by the SSRF guard
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 
 __all__ = [
     "AsyncxError",
+    "BlockedDestination",
     "ConfigurationError",
     "LazyAccessError",
     "LifespanError",
     "RenderInEventLoopError",
+    "ResponseTooLarge",
     "TransactionTaskError",
     "UnsupportedScopeError",
+    "UpstreamConnectionError",
+    "UpstreamError",
+    "UpstreamStatusError",
+    "UpstreamTimeout",
 ]
 
 
@@ -75,3 +89,72 @@ class RenderInEventLoopError(AsyncxError, RuntimeError):
     Its rendering has to await (an async filter or global, a database call); sync code on the
     loop cannot wait for it. Use ``await arender_to_string()`` / ``await arender()`` there.
     """
+
+
+class UpstreamError(AsyncxError):
+    """An outbound HTTP call made with :mod:`django_asyncx.http` failed.
+
+    ``method`` and ``url`` name the call (the URL without its query string, which may hold
+    secrets). ``HttpClientMiddleware`` can turn an unhandled one into a 502/504 response.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class UpstreamTimeout(UpstreamError, TimeoutError):
+    """A call ran out of time; ``phase`` is ``"connect"``, ``"read"`` or ``"total"``."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", phase: str) -> None:
+        super().__init__(message, method=method, url=url)
+        self.phase = phase
+
+
+class UpstreamConnectionError(UpstreamError, ConnectionError):
+    """The upstream could not be reached or dropped the connection (refused, reset, DNS)."""
+
+
+class UpstreamStatusError(UpstreamError):
+    """The upstream answered with a 4xx or 5xx status.
+
+    ``status`` is the status code, ``body`` the start of the response body (truncated to
+    ``BODY_EXCERPT`` bytes) and ``headers`` the response headers.
+    """
+
+    BODY_EXCERPT = 1024
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        status: int,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.status = status
+        self.body = body[: self.BODY_EXCERPT]
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+
+
+class ResponseTooLarge(UpstreamError, ValueError):
+    """A response body is larger than the call's ``max_body_size`` (``limit``, in bytes)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", limit: int) -> None:
+        super().__init__(message, method=method, url=url)
+        self.limit = limit
+
+
+class BlockedDestination(UpstreamError, PermissionError):
+    """The SSRF guard refused a destination; ``host`` and ``reason`` say which and why."""
+
+    def __init__(
+        self, message: str, *, method: str = "", url: str = "", host: str, reason: str
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.host = host
+        self.reason = reason

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_asyncx",
     "demo",
     "bank",
+    "aggregator",
     "tests.testapp",
 ]
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("testapp/", include("tests.testapp.urls")),
     path("templates/", include("tests.template_support")),
     path("bank/", include("bank.urls")),
+    path("aggregator/", include("aggregator.urls")),
 ]

@@ -5,6 +5,8 @@ Enable the pytest fixtures with ``pytest_plugins = ["django_asyncx.testing.plugi
 
 * :mod:`~django_asyncx.testing.services`: which PostgreSQL, MariaDB and Redis to use; skip
   or fail when one is down.
+* :mod:`~django_asyncx.testing.upstream`: a real HTTP server on a loopback port for tests of
+  outbound calls (the ``upstream`` fixture).
 """
 
 __all__: list[str] = []

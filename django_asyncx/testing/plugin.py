@@ -15,6 +15,10 @@ Fixtures:
                                      cwd="example_project",
                                      env={"DJANGO_SETTINGS_MODULE": "config.settings"})
           assert live.get("/").status == 200
+
+* ``upstream``: a real HTTP server on a loopback port for the test's outbound calls
+  (:class:`~django_asyncx.testing.upstream.Upstream`); declare routes with
+  ``upstream.route(...)`` and point clients at it with ``upstream.override_clients(...)``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pytest
 from . import services
 from .databases import ThrowawayDatabase, throwaway_database
 from .servers import LiveServer
+from .upstream import Upstream
 
 __all__ = [
     "fresh_mariadb_database",
@@ -35,6 +40,7 @@ __all__ = [
     "mariadb_url",
     "postgres_url",
     "redis_url",
+    "upstream",
 ]
 
 
@@ -95,3 +101,10 @@ def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """A started :class:`Upstream` for this test, stopped (and its thread joined) after it."""
+    with Upstream() as server:
+        yield server

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_asyncx",
     "demo",
+    "bank",
 ]
 
 MIDDLEWARE = [

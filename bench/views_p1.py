@@ -1,0 +1,212 @@
+"""P1 for views: a trivial JSON view and a template view with one query, eight ways.
+
+``python -m bench.views_p1 [--runs N] [--duration S] [--warmup S]`` measures, side by side,
+one process on one core (wrk on another), startproject's 7 middleware, DEBUG off:
+
+- sync views, WSGI, gunicorn (1 worker, 1 thread), Django's middleware: the baseline;
+- ``django.core.asgi`` on uvicorn with Django's middleware (stock async Django);
+- ``django.core.asgi`` on uvicorn with django_asyncx's drop-in middleware;
+- ``django_asyncx.asgi`` with the drop-ins, on uvicorn, hypercorn and granian;
+- stock and ours again on uvicorn with httptools and uvloop (``uvicorn[standard]``); the
+  other uvicorn targets use its plain install's h11 parser and asyncio loop.
+
+The page view queries SQLite once: with ``afirst`` on the stock entry, through ``run_in_db``
+on django_asyncx's entry. Target P1: django_asyncx >= 1.0x WSGI (>= 6x stock ASGI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from typing import Any
+
+from ._harness import Options, Target, run_http_benchmark
+from ._procs import ROOT
+
+NAME = "views_p1"
+DESCRIPTION = "JSON view and one-query template view, 7 middleware, DEBUG off, 1 process"
+
+_SETTINGS = ("DJANGO_SETTINGS_MODULE", "bench.p1.settings")
+_DJANGO_MW = (_SETTINGS, ("P1_MIDDLEWARE", "django"))
+_ASYNCX_MW = (_SETTINGS, ("P1_MIDDLEWARE", "asyncx"))
+_UVICORN_BASE = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log",
+                 "--log-level", "warning")  # fmt: skip
+# uvicorn's plain install parses HTTP in Python (h11) on asyncio's loop; uvicorn[standard]
+# (httptools, uvloop) is what production deployments use. Both are named explicitly.
+_UVICORN = (*_UVICORN_BASE, "--http", "h11", "--loop", "asyncio")
+_UVICORN_FAST = (*_UVICORN_BASE, "--http", "httptools", "--loop", "uvloop")
+
+
+def targets(view: str) -> tuple[Target, ...]:
+    """The eight targets for ``view``: ``"json"`` or ``"page"``."""
+    sync_path = f"/{view}-sync"
+    stock_path = "/json" if view == "json" else "/page-django"
+    ours_path = "/json" if view == "json" else "/page-asyncx"
+    ours = "bench.p1.asgi_asyncx:application"
+    return (
+        Target(
+            key="wsgi",
+            label="sync view, WSGI, gunicorn, Django middleware",
+            short="WSGI",
+            argv=(
+                "-m",
+                "gunicorn",
+                "bench.p1.wsgi:application",
+                "--bind",
+                "127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "1",
+                "--worker-class",
+                "sync",
+                "--log-level",
+                "warning",
+            ),
+            path=sync_path,
+            server="gunicorn",
+            env=_DJANGO_MW,
+        ),
+        Target(
+            key="stock",
+            label="django.core.asgi, uvicorn, Django middleware",
+            short="stock ASGI",
+            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            path=stock_path,
+            server="uvicorn",
+            env=_DJANGO_MW,
+        ),
+        Target(
+            key="stock-ourmw",
+            label="django.core.asgi, uvicorn, django_asyncx middleware",
+            short="stock+mw",
+            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            path=stock_path,
+            server="uvicorn",
+            env=_ASYNCX_MW,
+        ),
+        Target(
+            key="ours-uvicorn",
+            label="django_asyncx.asgi, uvicorn, django_asyncx middleware",
+            short="ours",
+            argv=("-m", "uvicorn", ours, *_UVICORN),
+            path=ours_path,
+            server="uvicorn",
+            env=_ASYNCX_MW,
+        ),
+        Target(
+            key="stock-httptools",
+            label="django.core.asgi, uvicorn httptools+uvloop, Django middleware",
+            short="stock fast",
+            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN_FAST),
+            path=stock_path,
+            server="uvicorn",
+            env=_DJANGO_MW,
+        ),
+        Target(
+            key="ours-httptools",
+            label="django_asyncx.asgi, uvicorn httptools+uvloop, django_asyncx middleware",
+            short="ours fast",
+            argv=("-m", "uvicorn", ours, *_UVICORN_FAST),
+            path=ours_path,
+            server="uvicorn",
+            env=_ASYNCX_MW,
+        ),
+        Target(
+            key="ours-hypercorn",
+            label="django_asyncx.asgi, hypercorn, django_asyncx middleware",
+            short="hypercorn",
+            argv=(
+                "-m",
+                "hypercorn",
+                ours,
+                "--bind",
+                "127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+            ),
+            path=ours_path,
+            server="hypercorn",
+            env=_ASYNCX_MW,
+        ),
+        Target(
+            key="ours-granian",
+            label="django_asyncx.asgi, granian, django_asyncx middleware",
+            short="granian",
+            argv=(
+                "-m",
+                "granian",
+                "--interface",
+                "asgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                "--workers",
+                "1",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                ours,
+            ),
+            path=ours_path,
+            server="granian",
+            env=_ASYNCX_MW,
+        ),
+    )
+
+
+def prepare_database() -> None:
+    """Create the SQLite database of the page view and its one user (idempotent)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.p1.settings"}
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    manage = [sys.executable, "-m", "django"]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    seed = (
+        "from django.contrib.auth.models import User\n"
+        "User.objects.get_or_create(pk=1, defaults={'username': 'ada'})\n"
+    )
+    subprocess.run([*manage, "shell", "-c", seed], cwd=ROOT, env=env, check=True)
+
+
+def run(options: Options) -> list[dict[str, Any]]:
+    """Measure both views; print a table per view; write a JSON result per view."""
+    prepare_database()
+    documents = []
+    for view, what in (("json", "trivial JSON view"), ("page", "template view, one query")):
+        documents.append(
+            run_http_benchmark(
+                f"{NAME}_{view}",
+                f"{what}, startproject's 7 middleware, DEBUG off, 1 process",
+                targets(view),
+                baselines=("wsgi", "stock"),
+                options=options,
+            )
+        )
+        print()
+    return documents
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.views_p1``: parse the options and run."""
+    defaults = Options()
+    parser = argparse.ArgumentParser(prog="python -m bench.views_p1", description=__doc__)
+    parser.add_argument("--runs", type=int, default=defaults.runs)
+    parser.add_argument("--duration", type=int, default=defaults.duration)
+    parser.add_argument("--warmup", type=int, default=defaults.warmup)
+    args = parser.parse_args(argv)
+    for name in ("runs", "duration"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.warmup < 0:
+        parser.error(f"--warmup must be >= 0, got {args.warmup}")
+    run(Options(runs=args.runs, duration=args.duration, warmup=args.warmup))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

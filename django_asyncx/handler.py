@@ -1,0 +1,348 @@
+"""The request handler's loop-side core: Django's ASGI handling without needless thread hops.
+
+Django's ``ASGIHandler`` leaves the event loop several times per request even when every
+middleware and the view are async:
+
+- ``request_started`` and ``request_finished`` are sent with ``Signal.asend``, which runs all
+  sync receivers in a thread;
+- ``response.close()`` runs in a thread;
+- a response with status >= 400 is logged from a thread, and an exception raised by a view
+  or middleware is turned into a response in a thread.
+
+:class:`HopFreeASGIHandler`, the base of :class:`django_asyncx.asgi.ASGIHandler`, keeps the
+behaviour and drops the hops that do nothing:
+
+- the request signals go through :func:`django_asyncx.receivers.send_signal`: receivers that
+  only clean up the request's sync thread are skipped when the request made none, Django's
+  context-local ones run on the loop, any other sync receiver runs in the request's thread;
+- ``response.close()`` runs on the loop when its only resource is the request with uploads
+  held in memory; a streaming or file response, or an upload spooled to disk, closes in a
+  thread as in Django;
+- error responses are logged on the loop (logging is synchronous everywhere else too), and
+  404/403/400 responses from Django's default error views are built on the loop; a 500 or a
+  custom error view is built in a thread, as in Django;
+- ``process_exception`` hooks are only consulted (in a thread) when a middleware has one;
+- a ``TemplateResponse`` of a request that has no sync thread renders on the DB bridge's
+  pool (:func:`django_asyncx.db.run_in_db`) instead of a thread created for the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Callable
+from contextlib import closing, suppress
+from functools import wraps
+from typing import Any, cast
+
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import (
+    BadRequest,
+    ImproperlyConfigured,
+    MiddlewareNotUsed,
+    PermissionDenied,
+    RequestAborted,
+    SuspiciousOperation,
+)
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
+from django.core.handlers.asgi import get_script_prefix
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
+from django.urls import get_resolver, get_urlconf, set_script_prefix, set_urlconf
+from django.utils.log import log_response
+from django.utils.module_loading import import_string
+from django.views import defaults
+
+from django_asyncx.db import run_in_db
+
+from .receivers import _hopped, send_signal
+
+__all__ = ["HopFreeASGIHandler", "convert_exception_to_response", "exception_to_response"]
+
+logger = logging.getLogger("django.request")
+
+_DEFAULT_ERROR_VIEWS: dict[int, Callable[..., Any]] = {
+    400: defaults.bad_request,
+    403: defaults.permission_denied,
+    404: defaults.page_not_found,
+}
+_CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, MultiPartParserError, SuspiciousOperation)
+
+
+class _RequestProcessed(Exception):
+    """Raised inside the request's task group once the response is sent, to end it."""
+
+
+def _closes_on_loop(response: HttpResponseBase, request: HttpRequest | None) -> bool:
+    if type(response).close is not HttpResponseBase.close:
+        return False
+    for closer in response._resource_closers:  # type: ignore[attr-defined]
+        if request is None or closer != request.close:
+            return False
+        files = getattr(request, "_files", None)
+        if files is not None and any(
+            not isinstance(f, InMemoryUploadedFile) for _, items in files.lists() for f in items
+        ):
+            return False
+    return True
+
+
+def _error_view_on_loop(exc: Exception) -> bool:
+    if not isinstance(exc, _CLIENT_ERRORS):
+        return False
+    if settings.DEBUG:
+        return isinstance(exc, Http404)
+    status = 403 if isinstance(exc, PermissionDenied) else 404 if isinstance(exc, Http404) else 400
+    try:
+        handler: Callable[..., Any] = get_resolver(get_urlconf()).resolve_error_handler(status)
+    except Exception:
+        return False
+    return handler is _DEFAULT_ERROR_VIEWS[status]
+
+
+async def exception_to_response(request: HttpRequest, exc: Exception) -> HttpResponseBase:
+    """Django's ``response_for_exception``, on the loop for 4xx from the default views."""
+    if _error_view_on_loop(exc):
+        return response_for_exception(request, exc)
+    return await sync_to_async(response_for_exception, thread_sensitive=False)(request, exc)
+
+
+def convert_exception_to_response(get_response: Any) -> Any:
+    """Django's wrapper of each middleware that turns an exception into a response."""
+    if iscoroutinefunction(get_response):
+
+        @wraps(get_response)
+        async def inner(request: HttpRequest) -> HttpResponseBase:
+            try:
+                return await get_response(request)  # type: ignore[no-any-return]
+            except Exception as exc:
+                return await exception_to_response(request, exc)
+
+        return inner
+
+    @wraps(get_response)
+    def sync_inner(request: HttpRequest) -> HttpResponseBase:
+        try:
+            return get_response(request)  # type: ignore[no-any-return]
+        except Exception as exc:
+            return response_for_exception(request, exc)
+
+    return sync_inner
+
+
+class HopFreeASGIHandler(DjangoASGIHandler):
+    """Django's ASGI request handler without its needless thread hops.
+
+    Behaves as ``django.core.handlers.asgi.ASGIHandler`` (same signals, error responses,
+    streaming, file uploads, cancellation of the view on client disconnect) and overrides
+    only the steps that hop to a thread; reading the body, building the request and sending
+    the response are Django's own code.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        """Django's ``load_middleware``, wrapping each layer in the loop-side converter."""
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        get_response = self._get_response_async if is_async else self._get_response  # type: ignore[attr-defined]
+        handler = convert_exception_to_response(get_response)
+        handler_is_async = is_async
+        for middleware_path in reversed(settings.MIDDLEWARE):
+            middleware = import_string(middleware_path)
+            middleware_can_sync = getattr(middleware, "sync_capable", True)
+            middleware_can_async = getattr(middleware, "async_capable", False)
+            if not middleware_can_sync and not middleware_can_async:
+                raise RuntimeError(
+                    f"Middleware {middleware_path} must have at least one of "
+                    "sync_capable/async_capable set to True."
+                )
+            if not handler_is_async and middleware_can_sync:
+                middleware_is_async = False
+            else:
+                middleware_is_async = middleware_can_async
+            try:
+                adapted_handler = self.adapt_method_mode(
+                    middleware_is_async,
+                    handler,
+                    handler_is_async,
+                    debug=settings.DEBUG,
+                    name=f"middleware {middleware_path}",
+                )
+                mw_instance = middleware(adapted_handler)
+            except MiddlewareNotUsed as exc:
+                if settings.DEBUG:
+                    if str(exc):
+                        logger.debug("MiddlewareNotUsed(%r): %s", middleware_path, exc)
+                    else:
+                        logger.debug("MiddlewareNotUsed: %r", middleware_path)
+                continue
+            handler = adapted_handler
+            if mw_instance is None:
+                raise ImproperlyConfigured(f"Middleware factory {middleware_path} returned None.")
+            if hasattr(mw_instance, "process_view"):
+                self._view_middleware.insert(
+                    0, self.adapt_method_mode(is_async, mw_instance.process_view)
+                )
+            if hasattr(mw_instance, "process_template_response"):
+                self._template_response_middleware.append(
+                    self.adapt_method_mode(is_async, mw_instance.process_template_response)
+                )
+            if hasattr(mw_instance, "process_exception"):
+                self._exception_middleware.append(
+                    self.adapt_method_mode(False, mw_instance.process_exception)
+                )
+            handler = convert_exception_to_response(mw_instance)
+            handler_is_async = middleware_is_async
+        self._middleware_chain = self.adapt_method_mode(is_async, handler, handler_is_async)
+
+    async def read_body(self, receive: Any) -> Any:
+        """Django's ``read_body``; a body that arrives in one small message skips the tempfile.
+
+        Most requests (every GET) carry their whole body, often empty, in the first message:
+        a ``BytesIO`` holds it as the in-memory ``SpooledTemporaryFile`` would.
+        """
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise RequestAborted()
+        body = message.get("body", b"")
+        if (
+            not message.get("more_body", False)
+            and len(body) <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        ):
+            return io.BytesIO(body)
+        pending = [message]
+
+        async def replay() -> Any:
+            return pending.pop() if pending else await receive()
+
+        return await super().read_body(replay)
+
+    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        """Django's ``get_response_async``, logging error responses on the loop."""
+        set_urlconf(settings.ROOT_URLCONF)
+        chain: Any = self._middleware_chain
+        response = await chain(request)
+        response._resource_closers.append(request.close)
+        if response.status_code >= 400:
+            log_response(
+                "%s: %s", response.reason_phrase, request.path, response=response, request=request
+            )
+        return response  # type: ignore[no-any-return]
+
+    async def _process_exception(self, exc: Exception, request: HttpRequest) -> Any:
+        if not self._exception_middleware:
+            return None
+        return await sync_to_async(self.process_exception_by_middleware, thread_sensitive=True)(
+            exc, request
+        )
+
+    async def _get_response_async(self, request: HttpRequest) -> HttpResponseBase:
+        """Django's ``_get_response_async``; exception hooks consulted only when present."""
+        response: Any = None
+        middleware_method: Any
+        wrapped_callback: Any
+        callback, callback_args, callback_kwargs = self.resolve_request(request)
+        for middleware_method in self._view_middleware:
+            response = await middleware_method(request, callback, callback_args, callback_kwargs)
+            if response:
+                break
+        if response is None:
+            wrapped_callback = self.make_view_atomic(callback)
+            if not iscoroutinefunction(wrapped_callback):
+                wrapped_callback = sync_to_async(wrapped_callback, thread_sensitive=True)
+            try:
+                response = await wrapped_callback(request, *callback_args, **callback_kwargs)
+            except Exception as exc:
+                response = await self._process_exception(exc, request)
+                if response is None:
+                    raise
+        self.check_response(response, callback)
+        if hasattr(response, "render") and callable(response.render):
+            for middleware_method in self._template_response_middleware:
+                response = await middleware_method(request, response)
+                self.check_response(
+                    response,
+                    middleware_method,
+                    name=f"{middleware_method.__self__.__class__.__name__}"
+                    ".process_template_response",
+                )
+            try:
+                if iscoroutinefunction(response.render):
+                    response = await response.render()
+                elif _hopped(SyncToAsync.thread_sensitive_context.get(None)):
+                    # The request has a sync thread (its connections live there): render
+                    # there, as Django does.
+                    response = await sync_to_async(response.render, thread_sensitive=True)()
+                else:
+                    # An all-async request: render on the DB bridge's pool (a template may
+                    # still run queries), not in a new thread made for this request.
+                    response = await run_in_db(response.render)
+            except Exception as exc:
+                response = await self._process_exception(exc, request)
+                if response is None:
+                    raise
+        if asyncio.iscoroutine(response):
+            raise RuntimeError("Response is still a coroutine.")
+        return response  # type: ignore[no-any-return]
+
+    async def _close(
+        self,
+        response: HttpResponseBase,
+        request: HttpRequest | None,
+        context: ThreadSensitiveContext | None,
+    ) -> None:
+        if not _closes_on_loop(response, request):
+            await sync_to_async(response.close)()
+            return
+        for closer in response._resource_closers:  # type: ignore[attr-defined]
+            with suppress(Exception):  # as HttpResponseBase.close() does
+                closer()
+        response._resource_closers.clear()  # type: ignore[attr-defined]
+        response.closed = True
+        await send_signal(
+            signals.request_finished,
+            getattr(response, "_handler_class", None),
+            context,
+        )
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Django's ``handle``, with signals and ``response.close()`` on the loop when possible."""
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            set_script_prefix(get_script_prefix(scope))
+            await send_signal(signals.request_started, self.__class__, context, scope=scope)
+            request, error_response = self.create_request(scope, body_file)
+            error_response = cast(HttpResponseBase, error_response)
+            if request is None:
+                body_file.close()
+                await self.send_response(error_response, send)
+                await self._close(error_response, None, context)
+                return
+
+            response: Any = None
+            try:
+                try:
+                    async with asyncio.TaskGroup() as tg:
+                        tg.create_task(self.listen_for_disconnect(receive))
+                        response = await self.run_get_response(request)
+                        await self.send_response(response, send)
+                        raise _RequestProcessed
+                except* (_RequestProcessed, RequestAborted):
+                    pass
+            except BaseExceptionGroup as exception_group:
+                if len(exception_group.exceptions) == 1:
+                    raise exception_group.exceptions[0]  # noqa: B904
+                raise
+            if response is None:
+                await send_signal(signals.request_finished, self.__class__, context)
+            else:
+                await self._close(response, request, context)

@@ -1,0 +1,279 @@
+"""Count thread hops: the calls that leave the event loop for a worker thread.
+
+A hop is one trip of a sync function to a thread and back: every ``sync_to_async`` call
+(Django's middleware adapters, its signal dispatch, ``response.close()``), and every other
+``loop.run_in_executor`` call (``asyncio.to_thread``, executors). Counting them is how the
+tests and ``manage.py asyncx_audit`` prove a request path is hop-free::
+
+    from django_asyncx.hops import arequest, count_hops
+
+    with count_hops() as hops:
+        response = await arequest(application, "GET", "/hello/")
+    assert hops.count == 0, hops.by_owner()
+
+Counting instruments asgiref's ``SyncToAsync.__call__`` and asyncio's
+``BaseEventLoop.run_in_executor`` while at least one counter is open, and records a hop only
+in the context (task tree) that opened the counter, so concurrent tests do not see each
+other's hops. Event loops that do not derive from asyncio's (uvloop) are counted through
+``sync_to_async`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+import types
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import SyncToAsync
+
+__all__ = ["AsgiResult", "Hop", "HopCounter", "arequest", "count_hops", "describe"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One thread hop: ``via`` is ``"sync_to_async"`` or ``"executor"``.
+
+    ``name`` is the qualified name of the function run in the thread; ``owner`` is the class
+    (for a method or a callable object, such as a middleware) or the module it belongs to.
+    """
+
+    via: str
+    name: str
+    owner: str
+
+
+@dataclass(slots=True)
+class HopCounter:
+    """The hops recorded while a :func:`count_hops` block was open, in order."""
+
+    hops: list[Hop] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many hops were recorded."""
+        return len(self.hops)
+
+    def by_owner(self) -> dict[str, int]:
+        """Hops per owner (class or module), for messages and the audit."""
+        return dict(Counter(hop.owner for hop in self.hops))
+
+    def clear(self) -> None:
+        """Forget the hops recorded so far (to count one request after a warm-up)."""
+        self.hops.clear()
+
+
+_current: contextvars.ContextVar[HopCounter | None] = contextvars.ContextVar(
+    "django_asyncx_hop_counter", default=None
+)
+# Set while SyncToAsync.__call__ runs, so its own run_in_executor is not counted twice.
+_inside_sync_to_async: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "django_asyncx_inside_sync_to_async", default=False
+)
+_lock = threading.Lock()
+_installed = 0
+_originals: dict[str, Any] = {}
+
+
+def describe(func: object) -> tuple[str, str]:
+    """Return ``(name, owner)`` for a callable, looking through partials and wrappers.
+
+    Only reads attributes that cannot run code: it is called on the loop for every hop, with
+    callables such as a QuerySet's bound method (whose ``repr`` would query) or a lazy object.
+    """
+    # type() rather than isinstance(): a lazy object answers isinstance() by evaluating itself.
+    for _ in range(20):
+        if issubclass(type(func), functools.partial | SyncToAsync):
+            func = func.func  # type: ignore[attr-defined]
+            continue
+        inner = _own_attribute(func, "__wrapped__")
+        if inner is None:
+            break
+        func = inner
+    kind = type(func)
+    target: Any = func
+    if issubclass(kind, types.MethodType | types.BuiltinMethodType) and not issubclass(
+        type(target.__self__), types.ModuleType
+    ):
+        cls = type(target.__self__)
+        return target.__qualname__, f"{cls.__module__}.{cls.__qualname__}"
+    if issubclass(kind, types.FunctionType | types.BuiltinFunctionType):
+        qualname, module = target.__qualname__, str(target.__module__)
+        owner_path = qualname.rsplit(".", 1)[0] if "." in qualname else ""
+        if owner_path and "<locals>" not in owner_path:
+            return qualname, f"{module}.{owner_path}"
+        return qualname, module
+    # A callable object, such as a middleware instance adapted by Django's handler.
+    cls = type(func)
+    return f"{cls.__qualname__}.__call__", f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _own_attribute(obj: object, name: str) -> Any:
+    try:
+        return vars(obj).get(name)
+    except TypeError:  # no __dict__
+        return None
+
+
+def _record(via: str, func: object) -> None:
+    counter = _current.get()
+    if counter is not None:
+        name, owner = describe(func)
+        counter.hops.append(Hop(via, name, owner))
+
+
+def _install() -> None:
+    global _installed
+    with _lock:
+        _installed += 1
+        if _installed > 1:
+            return
+        sync_call: Any = SyncToAsync.__call__
+        executor_call: Any = asyncio.base_events.BaseEventLoop.run_in_executor
+        _originals["sync_call"] = sync_call
+        _originals["executor_call"] = executor_call
+
+        @functools.wraps(sync_call)
+        async def counted_sync_call(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
+            if _current.get() is None:
+                return await sync_call(self, *args, **kwargs)
+            _record("sync_to_async", self.func)
+            token = _inside_sync_to_async.set(True)
+            try:
+                return await sync_call(self, *args, **kwargs)
+            finally:
+                _inside_sync_to_async.reset(token)
+
+        @functools.wraps(executor_call)
+        def counted_executor_call(
+            self: asyncio.AbstractEventLoop, executor: Any, func: Callable[..., Any], *args: Any
+        ) -> asyncio.Future[Any]:
+            if not _inside_sync_to_async.get():
+                _record("executor", func)
+            return executor_call(self, executor, func, *args)  # type: ignore[no-any-return]
+
+        SyncToAsync.__call__ = counted_sync_call  # type: ignore[method-assign]
+        asyncio.base_events.BaseEventLoop.run_in_executor = counted_executor_call  # type: ignore[method-assign,assignment]
+
+
+def _uninstall() -> None:
+    global _installed
+    with _lock:
+        _installed -= 1
+        if _installed:
+            return
+        SyncToAsync.__call__ = _originals.pop("sync_call")  # type: ignore[method-assign]
+        asyncio.base_events.BaseEventLoop.run_in_executor = _originals.pop("executor_call")  # type: ignore[method-assign]
+
+
+@contextmanager
+def count_hops() -> Iterator[HopCounter]:
+    """Count the thread hops made in this context (and tasks started from it) while open."""
+    counter = HopCounter()
+    _install()
+    token = _current.set(counter)
+    try:
+        yield counter
+    finally:
+        _current.reset(token)
+        _uninstall()
+
+
+@dataclass(slots=True)
+class AsgiResult:
+    """What an ASGI application sent for one request."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    chunks: int
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        name = name.lower()
+        return next((value for key, value in self.headers if key == name), None)
+
+    def header_list(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive), in order."""
+        name = name.lower()
+        return [value for key, value in self.headers if key == name]
+
+
+async def arequest(
+    app: Callable[[dict[str, Any], Any, Any], Awaitable[None]],
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+    body_chunks: int = 1,
+    disconnect: asyncio.Event | None = None,
+    scheme: str = "http",
+) -> AsgiResult:
+    """Send one HTTP request to an ASGI application in-process and collect the response.
+
+    The client stays connected until the response is complete, as a server's would; set
+    ``disconnect`` to hang up earlier. ``body`` is sent in ``body_chunks`` messages. ``path``
+    may carry a query string.
+    """
+    parts = urlsplit(path)
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+    if not any(key.lower() == "host" for key, _ in pairs):
+        pairs.insert(0, ("host", "testserver"))
+    if body and not any(key.lower() == "content-length" for key, _ in pairs):
+        pairs.append(("content-length", str(len(body))))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method.upper(),
+        "scheme": scheme,
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
+        "root_path": "",
+        "headers": [(key.lower().encode("latin1"), value.encode("latin1")) for key, value in pairs],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 443 if scheme == "https" else 80),
+        "state": {},
+    }
+    size = max(1, -(-len(body) // max(1, body_chunks)))
+    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+    finished = asyncio.Event()
+    hang_up = disconnect or finished
+    status = 0
+    response_headers: list[tuple[str, str]] = []
+    content: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        if pieces:
+            piece = pieces.pop(0)
+            return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+        await hang_up.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            response_headers.extend(
+                (bytes(k).decode("latin1").lower(), bytes(v).decode("latin1"))
+                for k, v in message.get("headers", [])
+            )
+        elif message["type"] == "http.response.body":
+            content.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                finished.set()
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        finished.set()
+    return AsgiResult(status, response_headers, b"".join(content), len(content))

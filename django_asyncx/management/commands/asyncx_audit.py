@@ -1,0 +1,83 @@
+"""``manage.py asyncx_audit``: what makes this project's async requests slow, measured.
+
+Prints each URL's view (async or sync), each middleware and the thread hops it costs per
+request (counted by sending a request through the stack), sync request signal receivers,
+the cache backends, and the fix for each finding. ``--json`` prints the same as JSON;
+``--fail-on-hops N`` exits with status 1 when a request costs more than N thread hops.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_asyncx.audit import Audit, run_audit
+
+__all__ = ["Command"]
+
+_TITLES = {
+    "url": "URLs",
+    "middleware": "Middleware (thread hops per request, measured)",
+    "handler": "Handler",
+    "signal": "Request signal receivers",
+    "cache": "Caches",
+}
+
+
+def _non_negative(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise CommandError(f"--fail-on-hops takes a number of hops >= 0, got {value!r}")
+    return number
+
+
+class Command(BaseCommand):
+    """Audit the project's async request path."""
+
+    help = __doc__.splitlines()[0] if __doc__ else ""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """``--json`` and ``--fail-on-hops N``."""
+        parser.add_argument("--json", action="store_true", help="print the audit as JSON")
+        parser.add_argument(
+            "--fail-on-hops",
+            type=str,
+            default=None,
+            metavar="N",
+            help="exit with status 1 when a request costs more than N thread hops",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Run the audit, print it, and apply ``--fail-on-hops``."""
+        limit = None if options["fail_on_hops"] is None else _non_negative(options["fail_on_hops"])
+        audit = run_audit()
+        if options["json"]:
+            self.stdout.write(json.dumps(audit.as_dict(), indent=2))
+        else:
+            self._print(audit)
+        if limit is not None and audit.hops_per_request > limit:
+            raise CommandError(
+                f"a request through the middleware costs {audit.hops_per_request} thread "
+                f"hop(s), more than --fail-on-hops {limit}",
+                returncode=1,
+            )
+
+    def _print(self, audit: Audit) -> None:
+        for kind, title in _TITLES.items():
+            findings = audit.of(kind)
+            if not findings:
+                continue
+            self.stdout.write(self.style.MIGRATE_HEADING(title))
+            for finding in findings:
+                mark = self.style.WARNING("!") if finding.hops else " "
+                self.stdout.write(f" {mark} {finding.name}: {finding.detail}")
+                if finding.fix:
+                    self.stdout.write(f"     -> {finding.fix}")
+        total = audit.hops_per_request
+        line = f"Thread hops per request through the middleware and handler: {total}"
+        self.stdout.write(self.style.SUCCESS(line) if total == 0 else self.style.WARNING(line))

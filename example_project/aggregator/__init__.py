@@ -1,0 +1,1 @@
+"""The aggregator page: three upstream calls made concurrently with the HTTP client."""

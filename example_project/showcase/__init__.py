@@ -1,0 +1,1 @@
+"""Showcase of django_asyncx's view decorators and async class-based views."""

@@ -1,0 +1,1 @@
+"""Views, URLs and helpers for the handler, middleware and view-decorator tests."""
