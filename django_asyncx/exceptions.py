@@ -12,6 +12,8 @@ the built-in or Django exception it is a kind of, so existing ``except`` clauses
     │                             block from a task other than the block's)
     ├── LazyAccessError           (also django.core.exceptions.SynchronousOnlyOperation): async
     │                             code touched a relation or deferred field that was not loaded
+    ├── RenderInEventLoopError    (also RuntimeError): a template that must await something was
+    │                             rendered synchronously on the event loop's thread
     └── UpstreamError             an outbound HTTP call (django_asyncx.http) failed
         ├── UpstreamTimeout       (also TimeoutError): connect, read or total deadline passed
         ├── UpstreamConnectionError (also ConnectionError): refused, reset, DNS failure...
@@ -32,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "LazyAccessError",
     "LifespanError",
+    "RenderInEventLoopError",
     "ResponseTooLarge",
     "TransactionTaskError",
     "UnsupportedScopeError",
@@ -77,6 +80,14 @@ class LazyAccessError(AsyncxError, SynchronousOnlyOperation):
 
     Loading it would run a query on the event loop. The message names the model, the field
     and the fix (``select_related``, ``prefetch_related``, ``aresolve`` or ``only``/``defer``).
+    """
+
+
+class RenderInEventLoopError(AsyncxError, RuntimeError):
+    """A native async (Jinja2) template was rendered synchronously on the event loop's thread.
+
+    Its rendering has to await (an async filter or global, a database call); sync code on the
+    loop cannot wait for it. Use ``await arender_to_string()`` / ``await arender()`` there.
     """
 
 

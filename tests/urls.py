@@ -11,6 +11,7 @@ async def hello(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
+    path("templates/", include("tests.template_support")),
     path("bank/", include("bank.urls")),
     path("aggregator/", include("aggregator.urls")),
 ]

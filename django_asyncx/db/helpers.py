@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Iterable, Mapping
 from typing import Any
 
 from django.db.models import Model, QuerySet, prefetch_related_objects
 
 from django_asyncx.db.bridge import run_in_db
 
-__all__ = ["Related", "agather", "alist", "aresolve"]
+__all__ = ["Related", "agather", "alist", "aresolve", "needs_resolving"]
 
 
 async def alist[M: Model](queryset: QuerySet[M], /) -> list[M]:
@@ -65,13 +65,23 @@ class Related:
         return instances
 
 
+def needs_resolving(value: object, /) -> bool:
+    """Whether :func:`aresolve` replaces ``value`` (a queryset, ``Related``, awaitable...)."""
+    return (
+        isinstance(value, QuerySet | Related)
+        or inspect.isawaitable(value)
+        or inspect.isasyncgen(value)
+    )
+
+
 async def aresolve(mapping: Mapping[str, Any], /) -> dict[str, Any]:
     """Resolve every value of ``mapping`` concurrently; return a new dict.
 
     A ``QuerySet`` becomes its list (one bridge call each, so they run in parallel up to the
     ``db`` pool size; inside ``async with atomic()`` one after the other in the
-    transaction); a :class:`Related` loads its relations; an awaitable is awaited; any other
-    value is kept as is. If one fails, the others are cancelled and the error is raised.
+    transaction); a :class:`Related` loads its relations; an awaitable is awaited; an async
+    generator is collected into a list; any other value is kept as is. If one fails, the
+    others are cancelled and its error is raised, with a note naming its key.
     """
     if not isinstance(mapping, Mapping):
         raise TypeError(f"aresolve() takes a mapping, got {type(mapping).__name__}")
@@ -83,14 +93,30 @@ async def aresolve(mapping: Mapping[str, Any], /) -> dict[str, Any]:
             pending.append(alist(value))
         elif isinstance(value, Related):
             pending.append(run_in_db(value._load))
+        elif inspect.isasyncgen(value):
+            pending.append(_collect(value))
         elif inspect.isawaitable(value):
             pending.append(value)
         else:
             continue
         keys.append(key)
-    for key, result in zip(keys, await agather(*pending), strict=True):
+    # agather() starts every awaitable at once (no limit), so each wrapper awaits its value.
+    results = await agather(*map(_keyed, keys, pending))
+    for key, result in zip(keys, results, strict=True):
         resolved[key] = result
     return resolved
+
+
+async def _keyed(key: str, awaitable: Awaitable[Any]) -> Any:
+    try:
+        return await awaitable
+    except Exception as exc:
+        exc.add_note(f"while resolving key {key!r}")
+        raise
+
+
+async def _collect(generator: AsyncGenerator[Any, Any]) -> list[Any]:
+    return [item async for item in generator]
 
 
 async def agather(*awaitables: Awaitable[Any], limit: int | None = None) -> list[Any]:

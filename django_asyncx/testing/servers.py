@@ -113,6 +113,13 @@ class Response:
         return f"<Response {self.status} {len(self.body)} bytes>"
 
 
+def _default_stop_signals() -> None:
+    # A test run started in the background (CI, `cmd &`) inherits SIGINT ignored, and Python
+    # and Twisted then leave it ignored in the server: daphne would not stop on SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class LiveServer:
     """One ASGI server process serving ``app`` on a free loopback port.
 
@@ -224,6 +231,7 @@ class LiveServer:
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
+                preexec_fn=_default_stop_signals,
             )
         deadline = time.monotonic() + self.start_timeout
         while True:

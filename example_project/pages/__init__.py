@@ -1,0 +1,1 @@
+"""Example pages rendered with django_asyncx.templates: arender, streaming, Jinja2 async."""
