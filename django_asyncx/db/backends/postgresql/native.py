@@ -1,0 +1,279 @@
+"""The native path's entry points: run sync ORM code on asyncpg, in a greenlet on the loop.
+
+::
+
+    from django_asyncx.db.backends.postgresql.native import native_atomic, run_native
+
+    book = await run_native(lambda: Book.objects.select_related("author").get(pk=1),
+                            using="default")
+
+    async with native_atomic(using="default"):
+        await run_native(transfer, 10, using="default")   # same connection, same transaction
+
+How a call runs: the alias's pool (:mod:`.pool`) hands out a ready
+:class:`~.wrapper.NativeDatabaseWrapper`; it is installed as ``connections[alias]`` in the
+calling task's context only (Django keeps connections in an ``asgiref.local.Local``, which is
+per task on a running loop), and the function runs in a greenlet
+(:func:`~django_asyncx.db.greenlet.greenlet_spawn`). Every query switches to the loop and
+awaits asyncpg; other tasks run meanwhile, each with its own wrapper. Afterwards the task's
+previous ``connections[alias]`` is restored and the wrapper goes back to the pool (or is
+terminated if the call left it dirty).
+
+Inside ``async with native_atomic()`` the task is bound to one wrapper for the block; its
+``run_native`` calls (and those of tasks it starts, one at a time) use that wrapper, inside
+the transaction. Outside of these entry points, sync ORM use on the loop still raises
+``SynchronousOnlyOperation``.
+
+:func:`uses_native_path` is the one place that decides which aliases take this path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.utils import load_backend
+
+from ....exceptions import ConfigurationError
+from ...greenlet import greenlet_spawn
+from .base import DatabaseWrapper
+from .pool import WrapperPool, get_pool
+from .wrapper import NativeDatabaseWrapper
+
+__all__ = ["NativeAtomic", "native_atomic", "run_native", "uses_native_path"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_MISSING = object()
+
+
+@functools.cache
+def _engine_is_native(engine: str) -> bool:
+    try:
+        backend = load_backend(engine)
+    except Exception:  # noqa: BLE001 - a broken ENGINE is Django's error to report
+        return False
+    return issubclass(backend.DatabaseWrapper, DatabaseWrapper)
+
+
+def uses_native_path(alias: str | None = None) -> bool:
+    """Whether async code for ``alias`` runs on the native engine (else on threads).
+
+    True for an alias whose ENGINE is ``django_asyncx.db.backends.postgresql`` (or a
+    subclass of its ``DatabaseWrapper``).
+    """
+    settings = connections.settings
+    alias = alias or DEFAULT_DB_ALIAS
+    if alias not in settings:
+        return False
+    return _engine_is_native(settings[alias]["ENGINE"])
+
+
+class _Installed:
+    """Shows ``wrapper`` as ``connections[alias]`` to the current task until undone."""
+
+    __slots__ = ("alias", "previous")
+
+    def __init__(self, alias: str, wrapper: NativeDatabaseWrapper) -> None:
+        storage = connections._connections
+        self.alias = alias
+        self.previous = getattr(storage, alias, _MISSING)
+        setattr(storage, alias, wrapper)
+
+    def undo(self) -> None:
+        storage = connections._connections
+        if self.previous is _MISSING:
+            try:
+                delattr(storage, self.alias)
+            except AttributeError:
+                pass
+        else:
+            setattr(storage, self.alias, self.previous)
+
+
+async def _run_on(
+    wrapper: NativeDatabaseWrapper, alias: str, fn: Callable[..., T], args: Any, kwargs: Any
+) -> T:
+    installed = _Installed(alias, wrapper)
+    try:
+        return await greenlet_spawn(fn, *args, **kwargs)
+    finally:
+        installed.undo()
+
+
+class _TaskLock:
+    """An asyncio lock that the task holding it may take again."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def acquire(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+class _Binding:
+    """One wrapper bound to a transaction block, shared (one call at a time) by the task
+    that opened it and the tasks that task starts."""
+
+    def __init__(self, alias: str, wrapper: NativeDatabaseWrapper, pool: WrapperPool) -> None:
+        self.alias = alias
+        self.wrapper = wrapper
+        self.pool = pool
+        self.lock = _TaskLock()
+        self.active = True
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        await self.lock.acquire()
+        try:
+            return await _run_on(self.wrapper, self.alias, fn, args, kwargs)
+        finally:
+            self.lock.release()
+
+
+_bindings: ContextVar[dict[str, _Binding]] = ContextVar("django_asyncx.native.bindings", default={})
+
+
+def _check_alias(alias: str) -> None:
+    if not uses_native_path(alias):
+        engine = connections.settings[alias]["ENGINE"] if alias in connections.settings else None
+        raise ConfigurationError(
+            f"database alias {alias!r} does not use the native engine (ENGINE is {engine!r}); "
+            'accepted: an alias with ENGINE "django_asyncx.db.backends.postgresql"'
+        )
+
+
+async def run_native(
+    fn: Callable[..., T], /, *args: Any, using: str | None = None, **kwargs: Any
+) -> T:
+    """Run the sync function ``fn(*args, **kwargs)`` on the native path of ``using``.
+
+    The ORM calls inside ``fn`` run on asyncpg without a thread; ``fn`` sees its own
+    ``connections[using]`` (other aliases are not available inside it). Inside
+    ``async with native_atomic(using=...)`` the call joins that block's transaction.
+    Cancelling the caller cancels the running query on the server; the connection is then
+    rolled back by Django's ``atomic`` (or terminated, if left dirty).
+    """
+    alias = using or DEFAULT_DB_ALIAS
+    binding = _bindings.get().get(alias)
+    if binding is not None and binding.active:
+        return await binding.run(fn, *args, **kwargs)
+    _check_alias(alias)
+    pool = await get_pool(alias)
+    wrapper = await pool.acquire()
+    try:
+        return await _run_on(wrapper, alias, fn, args, kwargs)
+    finally:
+        pool.release(wrapper)
+
+
+class NativeAtomic:
+    """``async with native_atomic(using=...)``: Django's ``atomic()`` on one native connection.
+
+    Use :func:`native_atomic` to make one.
+    """
+
+    def __init__(self, using: str | None, savepoint: bool, durable: bool) -> None:
+        self.using = using
+        self.savepoint = savepoint
+        self.durable = durable
+        self._binding: _Binding | None = None
+        self._token: Token[dict[str, _Binding]] | None = None
+        self._holding = False
+        self._atomic: transaction.Atomic | None = None
+
+    def __call__(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        """Decorate an async function: each call runs inside a fresh block."""
+        if not iscoroutinefunction(func):
+            raise TypeError(
+                f"native_atomic() decorates async functions; {func!r} is not one "
+                "(decorate sync code with django.db.transaction.atomic)"
+            )
+
+        @functools.wraps(func)
+        async def inner(*args: P.args, **kwargs: P.kwargs) -> T:
+            async with NativeAtomic(self.using, self.savepoint, self.durable):
+                return await func(*args, **kwargs)
+
+        return markcoroutinefunction(inner)
+
+    async def __aenter__(self) -> None:
+        alias = self.using or DEFAULT_DB_ALIAS
+        bindings = _bindings.get()
+        binding = bindings.get(alias)
+        if binding is None or not binding.active:
+            _check_alias(alias)
+            pool = await get_pool(alias)
+            wrapper = await pool.acquire()
+            binding = _Binding(alias, wrapper, pool)
+            self._token = _bindings.set({**bindings, alias: binding})
+        self._binding = binding
+        # A nested block holds the wrapper for its whole length, so blocks of concurrent
+        # tasks nest properly instead of interleaving their savepoints.
+        if self._token is None:
+            await binding.lock.acquire()
+            self._holding = True
+        self._atomic = transaction.atomic(
+            using=alias, savepoint=self.savepoint, durable=self.durable
+        )
+        try:
+            await binding.run(self._atomic.__enter__)
+        except BaseException:
+            self._finish()
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._binding is not None and self._atomic is not None
+        try:
+            await self._binding.run(self._atomic.__exit__, exc_type, exc, traceback)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        binding = self._binding
+        assert binding is not None
+        if self._holding:
+            self._holding = False
+            binding.lock.release()
+        if self._token is not None:
+            binding.active = False
+            _bindings.reset(self._token)
+            self._token = None
+            binding.pool.release(binding.wrapper)
+
+
+def native_atomic(
+    using: str | None = None, *, savepoint: bool = True, durable: bool = False
+) -> NativeAtomic:
+    """A transaction block on the native path: ``async with native_atomic(using=...):``.
+
+    The calling task (and the tasks it starts inside the block, one call at a time) keeps
+    one connection for the block; ``run_native`` calls inside it join the transaction.
+    Leaving the block with an exception, cancellation included, rolls it back. Nested
+    blocks make savepoints, as ``transaction.atomic`` does. Also a decorator for async
+    functions.
+    """
+    return NativeAtomic(using, savepoint, durable)
