@@ -58,6 +58,13 @@ class WrapperPool:
         """How many ready wrappers wait in the list."""
         return len(self._free)
 
+    @property
+    def connected(self) -> int:
+        """How many free wrappers hold an open connection."""
+        return sum(
+            1 for w in self._free if w.connection is not None and not w.connection.closed
+        )
+
     async def acquire(self) -> NativeDatabaseWrapper:
         """A wrapper for one call: a ready one, a new one, or the next one released."""
         while True:

@@ -7,6 +7,7 @@ native greenlet: anywhere else they raise ``SynchronousOnlyOperation`` as usual.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -39,6 +40,11 @@ _savepoint = _unguarded(BaseDatabaseWrapper.savepoint)
 _savepoint_rollback = _unguarded(BaseDatabaseWrapper.savepoint_rollback)
 _savepoint_commit = _unguarded(BaseDatabaseWrapper.savepoint_commit)
 _clean_savepoints = _unguarded(BaseDatabaseWrapper.clean_savepoints)
+
+
+def _drop_connection(attempt: asyncio.Future[asyncpg.Connection]) -> None:
+    if not attempt.cancelled() and attempt.exception() is None:
+        attempt.result().terminate()
 
 
 def _require_greenlet(operation: str) -> None:
@@ -122,6 +128,16 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         return params
 
     async def _open(self) -> asyncpg.Connection:
+        # A connection attempt cut short by a cancellation leaves asyncpg's handshake
+        # futures unretrieved; let it finish on its own and drop the result instead.
+        attempt = asyncio.ensure_future(self._connect_and_configure())
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            attempt.add_done_callback(_drop_connection)
+            raise
+
+    async def _connect_and_configure(self) -> asyncpg.Connection:
         raw = await asyncpg.connect(**self.asyncpg_params())
         try:
             await configure_connection(raw)
