@@ -20,7 +20,7 @@ import django_asyncx  # noqa: E402
 
 project = "django_asyncx"
 author = "django_asyncx developers"
-copyright = "2026, django_asyncx developers"  # noqa: A001
+copyright = "2026, django_asyncx developers"
 release = django_asyncx.__version__
 
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.viewcode"]

@@ -3,9 +3,9 @@
 Databases (aliases): ``default`` is SQLite; ``postgres`` is the server from
 :func:`django_asyncx.testing.services.postgres_url` (``DATABASE_URL``, else 127.0.0.1:5432,
 else a throwaway embedded server); ``native`` is the same PostgreSQL server on the
-native asyncpg engine (``django_asyncx.db.backends.postgresql``); ``mariadb`` is present when a MariaDB answers on
-127.0.0.1:3306. Test database names carry a suffix unique to the checkout, so two checkouts
-can run their suites at once against the same servers.
+native asyncpg engine (``django_asyncx.db.backends.postgresql``); ``mariadb`` is present
+when a MariaDB answers on 127.0.0.1:3306. Test database names carry a suffix unique to the
+checkout, so two checkouts can run their suites at once against the same servers.
 """
 
 import hashlib

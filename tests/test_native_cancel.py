@@ -180,10 +180,15 @@ async def test_random_cancellations_leak_nothing_and_give_no_wrong_result(monito
     cancellers = [asyncio.create_task(cancel_later(task)) for task in tasks[::2]]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.gather(*cancellers)
-    errors = [r for r in results if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)]
+    errors = [
+        r
+        for r in results
+        if isinstance(r, BaseException) and not isinstance(r, asyncio.CancelledError)
+    ]
     assert errors == []
     cancelled = sum(isinstance(r, asyncio.CancelledError) for r in results)
-    assert cancelled > 0 and finished  # both outcomes happened
+    assert cancelled > 0  # both outcomes happened
+    assert finished
 
     pool = await get_pool(DB)
     assert pool.free == pool.size <= pool.options.max_size
@@ -192,9 +197,12 @@ async def test_random_cancellations_leak_nothing_and_give_no_wrong_result(monito
         return await server_connections(monitor) == baseline + pool.connected
 
     assert await wait_for(settled), (
-        await server_connections(monitor), pool.connected, pool.size, await monitor.fetch(
+        await server_connections(monitor),
+        pool.connected,
+        pool.size,
+        await monitor.fetch(
             "SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database()"
-        )
+        ),
     )
     in_transaction = await monitor.fetchval(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -214,9 +222,7 @@ async def test_a_connection_killed_while_idle_is_never_handed_out_again(monitor)
 
     async def noticed():
         await asyncio.sleep(0)
-        return all(
-            w.connection is None or w.connection.closed for w in pool._free
-        )
+        return all(w.connection is None or w.connection.closed for w in pool._free)
 
     assert await wait_for(noticed)
     assert await run(backend_pid) != pid

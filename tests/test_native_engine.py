@@ -186,11 +186,13 @@ async def test_bulk_operations_get_or_create_update_or_create_and_cascades():
                 [Tag(name="x"), Tag(name="y")],
             )
             Tag.objects.using(DB).bulk_create(
-                [Tag(name="x")], update_conflicts=True, unique_fields=["name"],
+                [Tag(name="x")],
+                update_conflicts=True,
+                unique_fields=["name"],
                 update_fields=["name"],
             )
-            tag, created = Tag.objects.using(DB).get_or_create(name="x")
-            tag2, created2 = Tag.objects.using(DB).update_or_create(
+            _tag, created = Tag.objects.using(DB).get_or_create(name="x")
+            _tag2, created2 = Tag.objects.using(DB).update_or_create(
                 name="z", defaults={"name": "z"}
             )
             Review.objects.using(DB).create(book=books[0], stars=5)
@@ -264,19 +266,29 @@ async def test_select_for_update_and_refresh_from_db():
 
 
 async def test_native_atomic_block_spans_calls_and_rolls_back_on_error():
-    with pytest.raises(ZeroDivisionError):
+    counted = []
+
+    async def fail():
         async with native_atomic(using=DB):
             await run(lambda: Author.objects.using(DB).create(name="gone"))
-            assert await run(lambda: Author.objects.using(DB).count()) == 1
-            1 / 0  # noqa: B018
+            counted.append(await run(lambda: Author.objects.using(DB).count()))
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await fail()
+    assert counted == [1]
     assert await run(lambda: Author.objects.using(DB).count()) == 0
 
     async with native_atomic(using=DB):
         await run(lambda: Author.objects.using(DB).create(name="kept"))
+
+        @native_atomic(using=DB)
+        async def duplicate():
+            await run(lambda: Tag.objects.using(DB).create(name="d"))
+            await run(lambda: Tag.objects.using(DB).create(name="d"))
+
         with pytest.raises(IntegrityError):
-            async with native_atomic(using=DB):
-                await run(lambda: Tag.objects.using(DB).create(name="d"))
-                await run(lambda: Tag.objects.using(DB).create(name="d"))
+            await duplicate()
     assert await run(lambda: list(Author.objects.using(DB).values_list("name", flat=True))) == [
         "kept"
     ]

@@ -98,8 +98,15 @@ def seed():
     AllTypes.objects.using(DB).filter(pk=full.pk).update(search=SearchVector("text", "char"))
     AllTypes.objects.using(DB).create()  # every field NULL
     AllTypes.objects.using(DB).create(
-        big=0, char="", int_array=[], text_array=[], hstore={}, json="a string",
-        int_range=NumericRange(empty=True), floating=float("inf"), decimal=decimal.Decimal("0"),
+        big=0,
+        char="",
+        int_array=[],
+        text_array=[],
+        hstore={},
+        json="a string",
+        int_range=NumericRange(empty=True),
+        floating=float("inf"),
+        decimal=decimal.Decimal("0"),
     )
 
 
@@ -134,37 +141,39 @@ QUERIES = {
         )
         .values_list("day", "year", "lower", "as_text", "doubled")
     ),
-    "lookups": lambda: [
-        AllTypes.objects.using(DB).filter(**lookup).count()
-        for lookup in (
-            {"json__a__1": 2.5},
-            {"json__b__c": "d"},
-            {"json__has_key": "a"},
-            {"int_array__contains": [1]},
-            {"int_array__len": 3},
-            {"text_array__overlap": ["b c"]},
-            {"hstore__k": "v"},
-            {"hstore__has_key": "n"},
-            {"int_range__contains": 5},
-            {"big_range__startswith": -(2**40)},
-            {"date_range__contains": datetime.date(2024, 1, 15)},
-            {"datetime_range__contains": datetime.datetime(2024, 1, 1, 5, tzinfo=UTC)},
-            {"decimal_range__contains": decimal.Decimal("2.5")},
-            {"ip": "2001:db8::1"},
-            {"uuid": FULL["uuid"]},
-            {"binary": FULL["binary"]},
-            {"datetime__date": datetime.date(2024, 3, 1)},
-            {"duration__lt": datetime.timedelta(0)},
-            {"decimal": FULL["decimal"]},
-            {"floating__gt": 0.05},
-            {"char__icontains": "QUOTED"},
-            {"char__contains": "%s %%"},
-            {"search": "line1"},
-            {"time": FULL["time"]},
-            {"pos_big": 2**63 - 1},
-        )
-    ]
-    + [AllTypes.objects.using(DB).filter(Q(small__lt=0) | Q(boolean=False)).count()],
+    "lookups": lambda: (
+        [
+            AllTypes.objects.using(DB).filter(**lookup).count()
+            for lookup in (
+                {"json__a__1": 2.5},
+                {"json__b__c": "d"},
+                {"json__has_key": "a"},
+                {"int_array__contains": [1]},
+                {"int_array__len": 3},
+                {"text_array__overlap": ["b c"]},
+                {"hstore__k": "v"},
+                {"hstore__has_key": "n"},
+                {"int_range__contains": 5},
+                {"big_range__startswith": -(2**40)},
+                {"date_range__contains": datetime.date(2024, 1, 15)},
+                {"datetime_range__contains": datetime.datetime(2024, 1, 1, 5, tzinfo=UTC)},
+                {"decimal_range__contains": decimal.Decimal("2.5")},
+                {"ip": "2001:db8::1"},
+                {"uuid": FULL["uuid"]},
+                {"binary": FULL["binary"]},
+                {"datetime__date": datetime.date(2024, 3, 1)},
+                {"duration__lt": datetime.timedelta(0)},
+                {"decimal": FULL["decimal"]},
+                {"floating__gt": 0.05},
+                {"char__icontains": "QUOTED"},
+                {"char__contains": "%s %%"},
+                {"search": "line1"},
+                {"time": FULL["time"]},
+                {"pos_big": 2**63 - 1},
+            )
+        ]
+        + [AllTypes.objects.using(DB).filter(Q(small__lt=0) | Q(boolean=False)).count()]
+    ),
     "aggregates": lambda: AllTypes.objects.using(DB).aggregate(
         ids=ArrayAgg("small", order_by="id"),
         chars=StringAgg("char", delimiter=Value(","), order_by="id"),
@@ -239,19 +248,25 @@ async def test_naive_datetimes_without_use_tz_match_psycopg():
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
 _int32 = st.integers(-(2**31), 2**31 - 1)
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60)
-    | st.floats(allow_nan=False, allow_infinity=False) | _text,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(_text, children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
     max_leaves=10,
 )
 
 
 def _ranges(values, cls):
-    return st.tuples(st.none() | values, st.none() | values, st.sampled_from(["[)", "[]", "()", "(]"])).map(
-        lambda t: cls(*sorted(t[:2], key=lambda v: (v is not None, v)), t[2])
-        if None not in t[:2]
-        else cls(t[0], t[1], t[2])
+    return st.tuples(
+        st.none() | values, st.none() | values, st.sampled_from(["[)", "[]", "()", "(]"])
+    ).map(
+        lambda t: (
+            cls(*sorted(t[:2], key=lambda v: (v is not None, v)), t[2])
+            if None not in t[:2]
+            else cls(t[0], t[1], t[2])
+        )
     )
 
 
@@ -266,7 +281,8 @@ STRATEGIES = {
     "text": _text,
     "date": st.dates(),
     "datetime": st.datetimes(
-        min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 30),
+        min_value=datetime.datetime(1, 1, 2),
+        max_value=datetime.datetime(9999, 12, 30),
         timezones=st.just(UTC),
     ),
     "time": st.times(),
@@ -288,12 +304,15 @@ STRATEGIES = {
     "int_range": _ranges(st.integers(-(2**31) + 1, 2**31 - 2), NumericRange),
     "date_range": _ranges(st.dates(), DateRange),
     "decimal_range": _ranges(
-        st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000),
+        st.decimals(
+            allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000
+        ),
         NumericRange,
     ),
     "datetime_range": _ranges(
         st.datetimes(
-            min_value=datetime.datetime(1900, 1, 1), max_value=datetime.datetime(2100, 1, 1),
+            min_value=datetime.datetime(1900, 1, 1),
+            max_value=datetime.datetime(2100, 1, 1),
             timezones=st.just(UTC),
         ),
         DateTimeTZRange,
@@ -334,10 +353,14 @@ def test_random_values_round_trip_identically_on_both_paths(loop_runner, field, 
     other = AllTypes.objects.using(DB).create(**{field: value}).pk
     assert same(read_native(other), read(other))
     # The value finds its own rows on both paths.
-    if field not in ("floating", "json", "binary") or (field == "floating" and not math.isnan(value)):
+    if field not in ("floating", "json", "binary") or (
+        field == "floating" and not math.isnan(value)
+    ):
         count = AllTypes.objects.using(DB).filter(**{field: value}).count()
         native_count = loop_runner.run(
-            run_native(lambda: AllTypes.objects.using(DB).filter(**{field: value}).count(), using=DB)
+            run_native(
+                lambda: AllTypes.objects.using(DB).filter(**{field: value}).count(), using=DB
+            )
         )
         assert native_count == count
     AllTypes.objects.using(DB).all().delete()

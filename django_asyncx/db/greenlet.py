@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import greenlet
 
-from ..exceptions import MissingGreenletError
+from django_asyncx.exceptions import MissingGreenletError
 
 __all__ = ["AsyncioGreenlet", "SwitchHook", "await_only", "greenlet_spawn", "in_greenlet"]
-
-T = TypeVar("T")
 
 
 class SwitchHook(Protocol):
@@ -60,7 +58,7 @@ def in_greenlet() -> bool:
     return isinstance(greenlet.getcurrent(), AsyncioGreenlet)
 
 
-def await_only(awaitable: Awaitable[T]) -> T:
+def await_only[T](awaitable: Awaitable[T]) -> T:
     """Await ``awaitable`` from sync code running inside :func:`greenlet_spawn`.
 
     Raises :class:`~django_asyncx.exceptions.MissingGreenletError` anywhere else.
@@ -76,7 +74,7 @@ def await_only(awaitable: Awaitable[T]) -> T:
     return current.driver.switch(awaitable)  # type: ignore[no-any-return]
 
 
-async def greenlet_spawn(
+async def greenlet_spawn[T](
     fn: Callable[..., T], /, *args: Any, hook: SwitchHook | None = None, **kwargs: Any
 ) -> T:
     """Run ``fn(*args, **kwargs)`` in a greenlet on this task; return its result.
@@ -97,7 +95,7 @@ async def greenlet_spawn(
     while not child.dead:
         try:
             value = await result
-        except BaseException as exc:  # noqa: BLE001 - thrown into the sync code
+        except BaseException as exc:
             if hook is not None:
                 hook.enter()
             try:

@@ -63,6 +63,7 @@ class Review(models.Model):
 
 
 class AllTypes(models.Model):
+    # Nullable everything: NULL must round-trip too.
     big = models.BigIntegerField(null=True)
     small = models.SmallIntegerField(null=True)
     integer = models.IntegerField(null=True)
@@ -70,13 +71,13 @@ class AllTypes(models.Model):
     pos_int = models.PositiveIntegerField(null=True)
     pos_small = models.PositiveSmallIntegerField(null=True)
     boolean = models.BooleanField(null=True)
-    char = models.CharField(max_length=100, null=True)
-    text = models.TextField(null=True)
-    slug = models.SlugField(null=True)
-    email = models.EmailField(null=True)
-    url = models.URLField(null=True)
+    char = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    text = models.TextField(null=True)  # noqa: DJ001
+    slug = models.SlugField(null=True)  # noqa: DJ001
+    email = models.EmailField(null=True)  # noqa: DJ001
+    url = models.URLField(null=True)  # noqa: DJ001
     file = models.FileField(null=True)
-    file_path = models.FilePathField(null=True)
+    file_path = models.FilePathField(null=True)  # noqa: DJ001
     date = models.DateField(null=True)
     datetime = models.DateTimeField(null=True)
     time = models.TimeField(null=True)

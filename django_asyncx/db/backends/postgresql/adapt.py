@@ -145,7 +145,7 @@ _ADAPTERS: dict[type, Adapter] = {
 
 
 @lru_cache(maxsize=1)
-def _transformer() -> Transformer:
+def _transformer() -> Any:
     from django.db.backends.postgresql.psycopg_any import get_adapters_template
 
     return Transformer(get_adapters_template(True, datetime.UTC))
@@ -156,7 +156,7 @@ def _psycopg_type(value: object) -> str:
     transformer = _transformer()
     try:
         dumper = transformer.get_dumper(value, PyFormat.TEXT)
-    except Exception:  # noqa: BLE001 - psycopg cannot type it: let the server infer
+    except Exception:
         return ""
     info = transformer.adapters.types.get(dumper.oid) if dumper.oid else None
     if info is None:
@@ -235,7 +235,7 @@ def adapt_query(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> A
     """
     if params is None:
         return Adapted(sql, [])
-    parts, names = split_placeholders(sql)
+    _parts, names = split_placeholders(sql)
     order: tuple[int, ...] | None = None
     if isinstance(params, Mapping):
         unique: dict[str, int] = {}

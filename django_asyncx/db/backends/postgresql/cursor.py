@@ -9,6 +9,7 @@ on the sync path (``IntegrityError`` for a unique violation, and so on).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -18,7 +19,8 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.adapt import AdaptersMap
 
-from ...greenlet import await_only
+from django_asyncx.db.greenlet import await_only
+
 from .adapt import Converter, adapt_query, column_converters
 
 __all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor", "translate_error"]
@@ -58,7 +60,7 @@ def translate_error(exc: BaseException) -> BaseException:
                 "08": psycopg.OperationalError,
                 "22": psycopg.DataError,
                 "23": psycopg.IntegrityError,
-                "40": psycopg.errors.TransactionRollbackError,
+                "40": pg_errors.TransactionRollback,
                 "42": psycopg.ProgrammingError,
                 "57": psycopg.OperationalError,
             }.get(sqlstate[:2], psycopg.DatabaseError)
@@ -371,7 +373,5 @@ class NativeServerCursor(NativeCursor):
             return
         if not self.withhold and not connection.in_transaction():
             return
-        try:
+        with contextlib.suppress(psycopg.errors.InFailedSqlTransaction):
             connection.execute_simple(f"CLOSE {self._quoted}")
-        except psycopg.errors.InFailedSqlTransaction:
-            pass

@@ -30,26 +30,26 @@ the transaction. Outside of these entry points, sync ORM use on the loop still r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar, Token
-from types import TracebackType
-from typing import Any, ParamSpec, TypeVar
+from types import MappingProxyType, TracebackType
+from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
-from ....exceptions import ConfigurationError
-from ...greenlet import greenlet_spawn
+from django_asyncx.db.greenlet import greenlet_spawn
+from django_asyncx.exceptions import ConfigurationError
+
 from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
 from .wrapper import NativeDatabaseWrapper
 
 __all__ = ["NativeAtomic", "native_atomic", "run_native", "uses_native_path"]
 
-P = ParamSpec("P")
-T = TypeVar("T")
 _MISSING = object()
 
 
@@ -57,7 +57,7 @@ _MISSING = object()
 def _engine_is_native(engine: str) -> bool:
     try:
         backend = load_backend(engine)
-    except Exception:  # noqa: BLE001 - a broken ENGINE is Django's error to report
+    except Exception:
         return False
     return issubclass(backend.DatabaseWrapper, DatabaseWrapper)
 
@@ -81,23 +81,21 @@ class _Installed:
     __slots__ = ("alias", "previous")
 
     def __init__(self, alias: str, wrapper: NativeDatabaseWrapper) -> None:
-        storage = connections._connections
+        storage = cast(Any, connections)._connections
         self.alias = alias
         self.previous = getattr(storage, alias, _MISSING)
         setattr(storage, alias, wrapper)
 
     def undo(self) -> None:
-        storage = connections._connections
+        storage = cast(Any, connections)._connections
         if self.previous is _MISSING:
-            try:
+            with contextlib.suppress(AttributeError):
                 delattr(storage, self.alias)
-            except AttributeError:
-                pass
         else:
             setattr(storage, self.alias, self.previous)
 
 
-async def _run_on(
+async def _run_on[T](
     wrapper: NativeDatabaseWrapper, alias: str, fn: Callable[..., T], args: Any, kwargs: Any
 ) -> T:
     installed = _Installed(alias, wrapper)
@@ -141,7 +139,7 @@ class _Binding:
         self.lock = _TaskLock()
         self.active = True
 
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def run[T](self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         await self.lock.acquire()
         try:
             return await _run_on(self.wrapper, self.alias, fn, args, kwargs)
@@ -149,7 +147,10 @@ class _Binding:
             self.lock.release()
 
 
-_bindings: ContextVar[dict[str, _Binding]] = ContextVar("django_asyncx.native.bindings", default={})
+_NO_BINDINGS: Mapping[str, _Binding] = MappingProxyType({})
+_bindings: ContextVar[Mapping[str, _Binding]] = ContextVar(
+    "django_asyncx.native.bindings", default=_NO_BINDINGS
+)
 
 
 def _check_alias(alias: str) -> None:
@@ -161,7 +162,7 @@ def _check_alias(alias: str) -> None:
         )
 
 
-async def run_native(
+async def run_native[T](
     fn: Callable[..., T], /, *args: Any, using: str | None = None, **kwargs: Any
 ) -> T:
     """Run the sync function ``fn(*args, **kwargs)`` on the native path of ``using``.
@@ -196,11 +197,11 @@ class NativeAtomic:
         self.savepoint = savepoint
         self.durable = durable
         self._binding: _Binding | None = None
-        self._token: Token[dict[str, _Binding]] | None = None
+        self._token: Token[Mapping[str, _Binding]] | None = None
         self._holding = False
         self._atomic: transaction.Atomic | None = None
 
-    def __call__(self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def __call__[**P, T](self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         """Decorate an async function: each call runs inside a fresh block."""
         if not iscoroutinefunction(func):
             raise TypeError(
@@ -246,7 +247,8 @@ class NativeAtomic:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        assert self._binding is not None and self._atomic is not None
+        assert self._binding is not None
+        assert self._atomic is not None
         try:
             await self._binding.run(self._atomic.__exit__, exc_type, exc, traceback)
         finally:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ....exceptions import ConfigurationError
+from django_asyncx.exceptions import ConfigurationError
 
 __all__ = ["NATIVE_KEYS", "NativeOptions", "native_options"]
 

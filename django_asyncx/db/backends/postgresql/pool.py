@@ -17,8 +17,9 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import connections
 
-from ....exceptions import PoolTimeoutError
-from ....lifespan import LoopResource
+from django_asyncx.exceptions import PoolTimeoutError
+from django_asyncx.lifespan import LoopResource
+
 from .options import NativeOptions, native_options
 from .wrapper import NativeDatabaseWrapper
 
@@ -61,9 +62,7 @@ class WrapperPool:
     @property
     def connected(self) -> int:
         """How many free wrappers hold an open connection."""
-        return sum(
-            1 for w in self._free if w.connection is not None and not w.connection.closed
-        )
+        return sum(1 for w in self._free if w.connection is not None and not w.connection.closed)
 
     async def acquire(self) -> NativeDatabaseWrapper:
         """A wrapper for one call: a ready one, a new one, or the next one released."""

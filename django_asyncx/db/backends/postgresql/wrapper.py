@@ -8,7 +8,7 @@ native greenlet: anywhere else they raise ``SynchronousOnlyOperation`` as usual.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import psycopg
@@ -17,7 +17,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.db.utils import ProgrammingError
 
-from ...greenlet import await_only, in_greenlet
+from django_asyncx.db.greenlet import await_only, in_greenlet
+
 from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
 from .cursor import NativeConnection, NativeCursor, NativeServerCursor, translate_error
@@ -73,11 +74,11 @@ class NativeOperations(DatabaseOperations):
             out.append(part)
         return "".join(out)
 
-    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
         """The query with its parameters inlined (for logs and ``connection.queries``)."""
         try:
             return self.compose_sql(sql, params)
-        except Exception:  # noqa: BLE001 - logging must not fail the query
+        except Exception:
             return str(super(DatabaseOperations, self).last_executed_query(cursor, sql, params))
 
 
@@ -85,7 +86,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     """A PostgreSQL ``DatabaseWrapper`` whose connection is asyncpg, for one greenlet at a time."""
 
     ops_class = NativeOperations
-    connection: NativeConnection | None  # type: ignore[assignment]
+    connection: NativeConnection | None
 
     def __init__(self, settings_dict: dict[str, Any], alias: str, generation: int = 0) -> None:
         super().__init__(settings_dict, alias)
@@ -211,7 +212,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         slot = 1
         while slot in self._cursor_slots:
             slot += 1
-        return self._cursor(name=f"_asyncx_curs_{slot}")
+        return cast(Any, self)._cursor(name=f"_asyncx_curs_{slot}")
 
     @property
     def open_server_cursors(self) -> int:
