@@ -11,6 +11,7 @@ import decimal
 import math
 import uuid
 
+import django
 import pytest
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 
@@ -157,7 +158,12 @@ QUERIES = {
                 {"big_range__startswith": -(2**40)},
                 {"date_range__contains": datetime.date(2024, 1, 15)},
                 {"datetime_range__contains": datetime.datetime(2024, 1, 1, 5, tzinfo=UTC)},
-                {"decimal_range__contains": decimal.Decimal("2.5")},
+                # Django 5.2 itself fails this one (it casts to "numeric(None, None)").
+                *(
+                    [{"decimal_range__contains": decimal.Decimal("2.5")}]
+                    if django.VERSION >= (6,)
+                    else []
+                ),
                 {"ip": "2001:db8::1"},
                 {"uuid": FULL["uuid"]},
                 {"binary": FULL["binary"]},
