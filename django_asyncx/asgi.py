@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import django
+from asgiref.sync import iscoroutinefunction
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.utils.module_loading import import_string
 
@@ -36,7 +37,25 @@ ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ASGIHandler(DjangoASGIHandler):
-    """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`."""
+    """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`.
+
+    ``ATOMIC_REQUESTS = True`` works for async views: each runs in
+    :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts out),
+    where Django refuses them.
+    """
+
+    def make_view_atomic(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        if not iscoroutinefunction(view):
+            return super().make_view_atomic(view)
+        from django.db import connections
+
+        from .db.transaction import AsyncAtomic
+
+        non_atomic: set[str] = getattr(view, "_non_atomic_requests", set())
+        for alias, settings_dict in connections.settings.items():
+            if settings_dict["ATOMIC_REQUESTS"] and alias not in non_atomic:
+                view = AsyncAtomic(alias)(view)
+        return view
 
 
 class AsyncxApplication:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 
 from .exceptions import ConfigurationError
 
-__all__ = ["OPTIONS", "Option", "Settings", "asyncx_settings", "validate"]
+__all__ = ["AUTO", "OPTIONS", "ExecutorConfig", "Option", "Settings", "asyncx_settings", "validate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,83 @@ def _optional_dotted_path(value: object) -> str | None:
     return None if value is None else _dotted_path(value)
 
 
+class _Auto:
+    """The default of an option whose value is worked out from other settings at use time."""
+
+    def __repr__(self) -> str:
+        return "AUTO"
+
+
+AUTO: Any = _Auto()
+"""Marks an option left to its automatic value (see the option's ``accepted`` text)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorConfig:
+    """One entry of ``ASYNCX["EXECUTORS"]``: a named, bounded thread pool.
+
+    ``max_workers`` is the number of threads (``None``: automatic, see
+    :func:`django_asyncx.executors.get_executor`); a call that waits in the queue longer than
+    ``queue_warn_ms`` milliseconds logs a warning (``None``: never).
+    """
+
+    max_workers: int | None = None
+    queue_warn_ms: float | None = 100.0
+
+
+_DEFAULT_QUEUE_WARN_MS = 100.0
+
+
+_EXECUTOR_KEYS = ("max_workers", "queue_warn_ms")
+_DEFAULT_EXECUTORS = ("db", "blocking")
+
+
+def _positive_number(value: object, *, integer: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return value > 0 and (isinstance(value, int) or not integer)
+
+
+def _executors(value: object) -> dict[str, ExecutorConfig]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"got {type(value).__name__} {value!r}")
+    configs = {name: ExecutorConfig() for name in _DEFAULT_EXECUTORS}
+    for name, entry in value.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"executor name {name!r} is not a non-empty str")
+        if not isinstance(entry, Mapping):
+            raise TypeError(f'["{name}"] is {type(entry).__name__} {entry!r}, not a dict')
+        unknown = [key for key in entry if key not in _EXECUTOR_KEYS]
+        if unknown:
+            raise ValueError(
+                f'["{name}"] has unknown key {unknown[0]!r}; keys: {", ".join(_EXECUTOR_KEYS)}'
+            )
+        workers = entry.get("max_workers")
+        if workers is not None and not _positive_number(workers, integer=True):
+            raise ValueError(f'["{name}"]["max_workers"] is {workers!r}, not a positive int')
+        warn = entry.get("queue_warn_ms", _DEFAULT_QUEUE_WARN_MS)
+        if warn is not None and not _positive_number(warn, integer=False):
+            raise ValueError(f'["{name}"]["queue_warn_ms"] is {warn!r}, not a positive number')
+        configs[name] = ExecutorConfig(
+            max_workers=workers, queue_warn_ms=None if warn is None else float(warn)
+        )
+    return configs
+
+
+def _optional_milliseconds(value: object) -> float | None:
+    if value is None or value is AUTO:
+        return value
+    if not _positive_number(value, integer=False):
+        raise ValueError(f"got {value!r}")
+    return float(cast(float, value))
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"got {type(value).__name__} {value!r}")
+    return value
+
+
 OPTIONS: dict[str, Option] = {
     "LIFESPAN": Option(
         default=(),
@@ -77,6 +154,28 @@ OPTIONS: dict[str, Option] = {
         default=None,
         accepted="None or a dotted path to an ASGI application that serves websocket scopes",
         convert=_optional_dotted_path,
+    ),
+    "EXECUTORS": Option(
+        default={name: ExecutorConfig() for name in _DEFAULT_EXECUTORS},
+        accepted=(
+            "a dict of executor name -> dict with 'max_workers' (a positive int, or None for "
+            "automatic) and 'queue_warn_ms' (a positive number of milliseconds, or None); "
+            "'db' and 'blocking' always exist"
+        ),
+        convert=_executors,
+    ),
+    "LOOP_BLOCK_WARN_MS": Option(
+        default=AUTO,
+        accepted=(
+            "a positive number of milliseconds, or None (off); left out: 100 when DEBUG is "
+            "True, else off"
+        ),
+        convert=_optional_milliseconds,
+    ),
+    "LAZY_ACCESS_GUARD": Option(
+        default=True,
+        accepted="True or False",
+        convert=_bool,
     ),
 }
 

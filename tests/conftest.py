@@ -1,3 +1,14 @@
 """Fixtures shared by the whole suite."""
 
+import pytest
+
 pytest_plugins = ["django_asyncx.testing.plugin"]
+
+
+@pytest.fixture
+def alias(request):
+    """The database alias a test parametrized with ``@on_databases()`` runs on."""
+    from tests.db_aliases import require
+
+    require(request.param)
+    return request.param

@@ -1,13 +1,14 @@
 """URLs for in-process tests."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 async def hello(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"hello": "world", "method": request.method})
 
 
-urlpatterns = [
+urlpatterns: list[object] = [
     path("hello/", hello),
+    path("testapp/", include("tests.testapp.urls")),
 ]

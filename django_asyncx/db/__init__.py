@@ -1,5 +1,16 @@
-"""Running Django's sync ORM from async code: the native PostgreSQL engine lives in
-:mod:`django_asyncx.db.backends.postgresql`, the greenlet machinery in
-:mod:`django_asyncx.db.greenlet`."""
+"""The DB bridge: run ORM code from async code, concurrently and without leaking connections.
 
-__all__: list[str] = []
+Public names: :func:`run_in_db`, :func:`database_sync_to_async`, :func:`atomic`,
+:func:`aon_commit`, :func:`alist`, :func:`aresolve`, :func:`agather` and :class:`Related`.
+"""
+
+from .bridge import database_sync_to_async, run_in_db
+from .transaction import AsyncAtomic, aon_commit, atomic
+
+__all__ = [
+    "AsyncAtomic",
+    "aon_commit",
+    "atomic",
+    "database_sync_to_async",
+    "run_in_db",
+]

@@ -1,0 +1,116 @@
+"""Run sync ORM code from async code: :func:`run_in_db` and ``@database_sync_to_async``.
+
+::
+
+    from django_asyncx.db import run_in_db
+
+    books = await run_in_db(lambda: list(Book.objects.select_related("author")[:20]))
+
+Calls from different tasks run in parallel, up to the size of the ``db`` executor
+(``ASYNCX["EXECUTORS"]["db"]``). Each call runs between two ``close_old_connections()``, as a
+sync request does, so ``CONN_MAX_AGE``, ``CONN_HEALTH_CHECKS`` and psycopg's ``pool`` option
+behave as under WSGI, and a pool thread closes its connections when the pool shuts down.
+Inside ``async with atomic()`` the call runs on the block's thread, in its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import partial, wraps
+from typing import Any, overload
+
+from asgiref.sync import SyncToAsync
+from django.db import close_old_connections, connections
+
+from django_asyncx.exceptions import ConfigurationError
+from django_asyncx.executors import _require_sync, aget_executor, call_in_executor
+
+from . import transaction
+
+__all__ = ["database_sync_to_async", "run_in_db"]
+
+THREAD = "thread"
+
+
+def _path(using: str | None) -> str:
+    """How :func:`run_in_db` reaches the database behind ``using``.
+
+    The one place that decides it per alias. Every alias takes the thread path today; an
+    alias on a native async engine will get its own path here.
+    """
+    if using is not None and using not in connections.settings:
+        raise ConfigurationError(
+            f"using={using!r} is not a database alias; aliases: {', '.join(connections.settings)}"
+        )
+    return THREAD
+
+
+def _with_fresh_connections[R](fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    # A pool thread serves many tasks, so each call is a "request": drop connections that
+    # are broken, past CONN_MAX_AGE or left in a transaction, before and after.
+    close_old_connections()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+async def _run[R](
+    fn: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any], using: str | None
+) -> R:
+    block = transaction.current_block()
+    if block is not None:
+        block.check_usable()
+        # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext
+        # the block entered), or to the waiting thread of an on_commit callback.
+        return await SyncToAsync(partial(fn, *args, **kwargs), thread_sensitive=True)()
+    _path(using)
+    pool = await aget_executor("db")
+    return await call_in_executor(pool, _with_fresh_connections, (fn, *args), kwargs)
+
+
+async def run_in_db[R](
+    fn: Callable[..., R], /, *args: Any, using: str | None = None, **kwargs: Any
+) -> R:
+    """Run the sync ``fn(*args, **kwargs)`` that uses the ORM; await its result.
+
+    ``using`` names the database alias the call is for (it picks the way to reach it); it is
+    not passed to ``fn``: wrap ``fn`` in :func:`functools.partial` if it needs a ``using``
+    argument. Passing a coroutine function is a ``TypeError``.
+    """
+    _require_sync(fn, "run_in_db")
+    return await _run(fn, args, kwargs, using)
+
+
+@overload
+def database_sync_to_async[**P, R](
+    fn: Callable[P, R], /
+) -> Callable[P, Coroutine[Any, Any, R]]: ...
+
+
+@overload
+def database_sync_to_async[**P, R](
+    *, using: str | None = None
+) -> Callable[[Callable[P, R]], Callable[P, Coroutine[Any, Any, R]]]: ...
+
+
+def database_sync_to_async[**P, R](
+    fn: Callable[P, R] | None = None, /, *, using: str | None = None
+) -> Any:
+    """Decorate a sync function that uses the ORM so that async code awaits it.
+
+    Bare or called (``@database_sync_to_async(using="replica")``); a drop-in for Channels'
+    decorator of the same name, with :func:`run_in_db`'s pool and connection handling.
+    Decorating a coroutine function is a ``TypeError``.
+    """
+
+    def decorate(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        _require_sync(func, "database_sync_to_async")
+
+        @wraps(func)
+        async def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await _run(func, args, kwargs, using)
+
+        return inner
+
+    return decorate if fn is None else decorate(fn)

@@ -1,0 +1,306 @@
+"""Async transactions: ``async with atomic():`` and ``@atomic`` on async functions.
+
+::
+
+    from django_asyncx.db import atomic
+
+    async with atomic():
+        account = await Account.objects.select_for_update().aget(pk=1)
+        account.balance -= 10
+        await account.asave()
+
+The outermost block reserves one thread of the ``db`` executor and enters Django's
+``transaction.atomic()`` on it. Until the block ends, the task's database calls run on that
+thread and its connection, inside the transaction: :func:`~django_asyncx.db.run_in_db` calls
+and Django's own a-methods (``aget``, ``acreate``, ``asave``, ``async for``...), because the
+block enters asgiref's ``ThreadSensitiveContext(executor=...)`` with that thread. Nested
+blocks are savepoints. An exception or a cancellation rolls back; ``on_commit`` callbacks run
+after the commit (see :func:`aon_commit` for async ones).
+
+Tasks spawned inside the block share its transaction while it lasts; a database call they
+make after it ended raises :class:`~django_asyncx.exceptions.TransactionTaskError` (Django's
+a-methods raise asgiref's ``RuntimeError``) instead of running outside the transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from functools import partial, wraps
+from types import TracebackType
+from typing import Any, overload
+
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync, iscoroutinefunction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db import transaction as django_transaction
+
+from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
+from django_asyncx.executors import Lane, aget_executor
+
+__all__ = ["AsyncAtomic", "aon_commit", "atomic", "current_block"]
+
+_block: ContextVar[_Block | None] = ContextVar("django_asyncx.db.atomic", default=None)
+# True on the block's thread while the outermost exit commits and runs on_commit callbacks:
+# an async callback may still use the database there.
+_committing: ContextVar[bool] = ContextVar("django_asyncx.db.committing", default=False)
+
+
+class _Block:
+    """One outermost block: its thread, and the tasks holding its levels."""
+
+    def __init__(self, lane: Lane, context: ThreadSensitiveContext) -> None:
+        self.lane = lane
+        self.context = context
+        self.levels: list[asyncio.Task[Any] | None] = []
+        self.closing = False
+        self.exited = False
+
+    def check_usable(self) -> None:
+        """Raise if the calling task outlived the block."""
+        if self.exited or (self.closing and not _committing.get()):
+            raise TransactionTaskError(
+                "this task was spawned inside an `async with atomic()` block that has ended; "
+                "its database call would run outside that transaction. Await the task "
+                "inside the block, or start it outside the block."
+            )
+
+
+def current_block() -> _Block | None:
+    """The ``async with atomic()`` block the calling task runs in, if any, even one that ended.
+
+    A task that outlived its block still sees it, so that its database calls raise instead
+    of falling back to the pool silently (see :meth:`_Block.check_usable`).
+    """
+    return _block.get()
+
+
+async def _on_block_thread[R](fn: Callable[..., R], *args: Any) -> R:
+    return await SyncToAsync(partial(fn, *args), thread_sensitive=True)()
+
+
+async def _finish[R](awaitable: Awaitable[R]) -> R:
+    """Await ``awaitable`` to its end even if the caller is cancelled meanwhile.
+
+    The work runs on the block's thread and cannot be interrupted; the transaction must be
+    left in a known state. A cancellation that arrived meanwhile is raised afterwards.
+    """
+    inner = asyncio.ensure_future(awaitable)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            result = await asyncio.shield(inner)
+        except asyncio.CancelledError as exc:
+            if not inner.done():
+                cancelled = exc
+                continue
+            raise
+        if cancelled is not None:
+            raise cancelled
+        return result
+
+
+async def _acquire_lane() -> Lane:
+    pool = await aget_executor("db")
+    future = pool.acquire_lane()
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        if not future.cancel():  # a thread already took the request: hand the lane back
+
+            def release(done: concurrent.futures.Future[Lane]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    done.result().release()
+
+            future.add_done_callback(release)
+        raise
+
+
+class AsyncAtomic:
+    """``async with AsyncAtomic(using, savepoint=..., durable=...)``: see :func:`atomic`."""
+
+    def __init__(
+        self, using: str | None = None, *, savepoint: bool = True, durable: bool = False
+    ) -> None:
+        if using is not None and not isinstance(using, str):
+            raise TypeError(f"atomic(using=...) takes a database alias or None, got {using!r}")
+        self.using = using
+        self.savepoint = savepoint
+        self.durable = durable
+        self._entered: list[tuple[_Block, bool, list[Any], Any]] = []
+
+    def _alias(self) -> str:
+        alias = self.using or DEFAULT_DB_ALIAS
+        if alias not in connections.settings:
+            raise ConfigurationError(
+                f"atomic(using={alias!r}): not a database alias; aliases: "
+                f"{', '.join(connections.settings)}"
+            )
+        return alias
+
+    async def __aenter__(self) -> AsyncAtomic:
+        alias = self._alias()
+        task = asyncio.current_task()
+        block = _block.get()
+        outermost = block is None or block.exited or block.closing
+        if block is not None and not outermost and block.levels[-1] is not task:
+            raise TransactionTaskError(
+                f"atomic(using={alias!r}) was opened in a task other than the one holding the "
+                "enclosing `async with atomic()` block; savepoints of two tasks on one "
+                "connection would interleave. Open it in that task, or run the work as one "
+                "sync function with transaction.atomic() through run_in_db()."
+            )
+        token = None
+        if outermost:
+            lane = await _acquire_lane()
+            context = ThreadSensitiveContext(executor=lane)
+            await context.__aenter__()  # type: ignore[no-untyped-call]
+            block = _Block(lane, context)
+            token = _block.set(block)
+        assert block is not None
+        django_atomic: list[Any] = []  # holds Django's Atomic once entered on the thread
+        block.levels.append(task)
+        try:
+            await _finish(_on_block_thread(self._enter, alias, outermost, django_atomic))
+        except BaseException as exc:
+            try:
+                if django_atomic:  # entered, then cancelled: leave the transaction
+                    await _finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
+            finally:
+                block.levels.pop()
+                if outermost:
+                    await self._close_block(block, token)
+            raise
+        self._entered.append((block, outermost, django_atomic, token))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        block, outermost, django_atomic, token = self._entered.pop()
+        if outermost:
+            block.closing = True
+        try:
+            await _finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
+        finally:
+            block.levels.pop()
+            if outermost:
+                await self._close_block(block, token)
+
+    def _enter(self, alias: str, outermost: bool, holder: list[Any]) -> None:
+        if outermost:
+            close_old_connections()
+        django_atomic = django_transaction.atomic(
+            using=alias, savepoint=self.savepoint, durable=self.durable
+        )
+        django_atomic.__enter__()
+        holder.append(django_atomic)
+
+    def _exit(self, holder: list[Any], outermost: bool, exc: BaseException | None) -> None:
+        token = _committing.set(True)
+        try:
+            if exc is None:
+                holder[0].__exit__(None, None, None)
+            else:
+                holder[0].__exit__(type(exc), exc, exc.__traceback__)
+        finally:
+            _committing.reset(token)
+            if outermost:
+                close_old_connections()
+
+    async def _close_block(self, block: _Block, token: Any) -> None:
+        block.exited = True
+        if token is not None:
+            _block.reset(token)
+        await block.context.__aexit__(None, None, None)  # type: ignore[no-untyped-call]
+        block.lane.release()
+
+    def __call__[**P, R](
+        self, func: Callable[P, Coroutine[Any, Any, R]]
+    ) -> Callable[P, Coroutine[Any, Any, R]]:
+        """Decorate an async function: each call runs in its own block."""
+        if not iscoroutinefunction(func):
+            raise TypeError(
+                f"django_asyncx.db.atomic decorates async functions, got {func!r}; use "
+                "django.db.transaction.atomic for sync ones"
+            )
+
+        @wraps(func)
+        async def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            async with AsyncAtomic(self.using, savepoint=self.savepoint, durable=self.durable):
+                return await func(*args, **kwargs)
+
+        return inner
+
+
+@overload
+def atomic[**P, R](
+    using: Callable[P, Coroutine[Any, Any, R]], /
+) -> Callable[P, Coroutine[Any, Any, R]]: ...
+
+
+@overload
+def atomic(
+    using: str | None = None, /, *, savepoint: bool = True, durable: bool = False
+) -> AsyncAtomic: ...
+
+
+def atomic(using: Any = None, /, *, savepoint: bool = True, durable: bool = False) -> Any:
+    """An async transaction block on the database ``using``; also a decorator (bare or called).
+
+    Same arguments and semantics as :func:`django.db.transaction.atomic`: nested blocks are
+    savepoints (unless ``savepoint=False``), ``durable=True`` raises ``RuntimeError`` when
+    nested in another block. An exception or a cancellation inside the block rolls back and
+    propagates. The block holds one ``db`` executor thread until it ends.
+    """
+    if callable(using):
+        return AsyncAtomic()(using)
+    return AsyncAtomic(using, savepoint=savepoint, durable=durable)
+
+
+async def aon_commit(
+    callback: Callable[[], Any], /, *, using: str | None = None, robust: bool = False
+) -> None:
+    """Run ``callback`` (sync or async) after the enclosing block commits.
+
+    Like :func:`django.db.transaction.on_commit`, in registration order with the callbacks
+    Django code registers; dropped on rollback; run at once outside a transaction. A sync
+    callback runs on the block's thread; an async one on the event loop while that thread
+    waits, so it may use the database too. With ``robust=True`` an exception is logged
+    instead of raised.
+    """
+    if not callable(callback):
+        raise TypeError(f"aon_commit() needs a callable, got {callback!r}")
+    sync_callback: Callable[[], Any] = (
+        async_to_sync(callback) if iscoroutinefunction(callback) else callback
+    )
+    block = current_block()
+    if block is None:
+        if iscoroutinefunction(callback):
+            await _run_now(callback, robust)
+            return
+        from .bridge import run_in_db
+
+        await run_in_db(django_transaction.on_commit, callback, using=using, robust=robust)
+        return
+    block.check_usable()
+    await _on_block_thread(django_transaction.on_commit, sync_callback, using, robust)
+
+
+async def _run_now(callback: Callable[[], Awaitable[Any]], robust: bool) -> None:
+    if not robust:
+        await callback()
+        return
+    try:
+        await callback()
+    except Exception as exc:
+        logging.getLogger("django.db.backends.base").exception(
+            "Error calling %s in on_commit() (%s).",
+            getattr(callback, "__qualname__", callback),
+            exc,
+        )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tests.testapp import views
+
+urlpatterns = [
+    path("entries/<str:alias>/", views.create_entry),
+    path("entries/<str:alias>/non-atomic/", views.create_entry_non_atomic),
+]

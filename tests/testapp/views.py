@@ -1,0 +1,20 @@
+"""Views the bridge tests drive through the ASGI entry."""
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from tests.testapp.models import Entry
+
+
+async def create_entry(request: HttpRequest, alias: str) -> HttpResponse:
+    """Write a row, then fail if asked to: ATOMIC_REQUESTS must undo the write."""
+    await Entry.objects.using(alias).acreate(label=request.GET["label"])
+    if "fail" in request.GET:
+        raise RuntimeError("failing after the write")
+    return HttpResponse("created")
+
+
+@transaction.non_atomic_requests
+async def create_entry_non_atomic(request: HttpRequest, alias: str) -> HttpResponse:
+    """The same, opted out of ATOMIC_REQUESTS: the write stays."""
+    return await create_entry(request, alias)
