@@ -21,8 +21,10 @@ terminated if the call left it dirty).
 
 Inside ``async with native_atomic()`` the task is bound to one wrapper for the block; its
 ``run_native`` calls (and those of tasks it starts, one at a time) use that wrapper, inside
-the transaction. Outside of these entry points, sync ORM use on the loop still raises
-``SynchronousOnlyOperation``.
+the transaction. As on the thread path, a nested block opened by another task, or a call
+made by a task that outlived the block, raises
+:class:`~django_asyncx.exceptions.TransactionTaskError`. Outside of these entry points, sync
+ORM use on the loop still raises ``SynchronousOnlyOperation``.
 
 :func:`uses_native_path` is the one place that decides which aliases take this path.
 """
@@ -42,7 +44,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
 from django_asyncx.db.greenlet import greenlet_spawn
-from django_asyncx.exceptions import ConfigurationError
+from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 
 from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
@@ -138,8 +140,18 @@ class _Binding:
         self.pool = pool
         self.lock = _TaskLock()
         self.active = True
+        self.levels: list[asyncio.Task[Any] | None] = []
+
+    def check_usable(self) -> None:
+        if not self.active:
+            raise TransactionTaskError(
+                f"this task was spawned inside an `async with atomic(using={self.alias!r})` "
+                "block that has ended; its database call would run outside that transaction. "
+                "Await the task inside the block, or start it outside the block."
+            )
 
     async def run[T](self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        self.check_usable()
         await self.lock.acquire()
         try:
             return await _run_on(self.wrapper, self.alias, fn, args, kwargs)
@@ -175,7 +187,7 @@ async def run_native[T](
     """
     alias = using or DEFAULT_DB_ALIAS
     binding = _bindings.get().get(alias)
-    if binding is not None and binding.active:
+    if binding is not None:
         return await binding.run(fn, *args, **kwargs)
     _check_alias(alias)
     pool = await get_pool(alias)
@@ -198,7 +210,6 @@ class NativeAtomic:
         self.durable = durable
         self._binding: _Binding | None = None
         self._token: Token[Mapping[str, _Binding]] | None = None
-        self._holding = False
         self._atomic: transaction.Atomic | None = None
 
     def __call__[**P, T](self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -218,6 +229,7 @@ class NativeAtomic:
 
     async def __aenter__(self) -> None:
         alias = self.using or DEFAULT_DB_ALIAS
+        task = asyncio.current_task()
         bindings = _bindings.get()
         binding = bindings.get(alias)
         if binding is None or not binding.active:
@@ -226,12 +238,15 @@ class NativeAtomic:
             wrapper = await pool.acquire()
             binding = _Binding(alias, wrapper, pool)
             self._token = _bindings.set({**bindings, alias: binding})
+        elif binding.levels and binding.levels[-1] is not task:
+            raise TransactionTaskError(
+                f"atomic(using={alias!r}) was opened in a task other than the one holding the "
+                "enclosing `async with atomic()` block; savepoints of two tasks on one "
+                "connection would interleave. Open it in that task, or run the work as one "
+                "sync function with transaction.atomic() through run_in_db()."
+            )
         self._binding = binding
-        # A nested block holds the wrapper for its whole length, so blocks of concurrent
-        # tasks nest properly instead of interleaving their savepoints.
-        if self._token is None:
-            await binding.lock.acquire()
-            self._holding = True
+        binding.levels.append(task)
         self._atomic = transaction.atomic(
             using=alias, savepoint=self.savepoint, durable=self.durable
         )
@@ -257,9 +272,7 @@ class NativeAtomic:
     def _finish(self) -> None:
         binding = self._binding
         assert binding is not None
-        if self._holding:
-            self._holding = False
-            binding.lock.release()
+        binding.levels.pop()
         if self._token is not None:
             binding.active = False
             _bindings.reset(self._token)
@@ -274,6 +287,7 @@ def native_atomic(
 
     The calling task (and the tasks it starts inside the block, one call at a time) keeps
     one connection for the block; ``run_native`` calls inside it join the transaction.
+    Nested blocks must be opened by the task holding the enclosing one.
     Leaving the block with an exception, cancellation included, rolls it back. Nested
     blocks make savepoints, as ``transaction.atomic`` does. Also a decorator for async
     functions.
