@@ -16,5 +16,15 @@ class AsyncxConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks
+        from .conf import asyncx_settings
+        from .exceptions import ConfigurationError
 
         checks.register()
+        try:
+            guard = asyncx_settings.LAZY_ACCESS_GUARD
+        except ConfigurationError:
+            guard = False  # the asyncx.E001 check reports the invalid ASYNCX
+        if guard:
+            from .db import guard as lazy_access_guard
+
+            lazy_access_guard.install()

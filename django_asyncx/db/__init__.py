@@ -5,11 +5,16 @@ Public names: :func:`run_in_db`, :func:`database_sync_to_async`, :func:`atomic`,
 """
 
 from .bridge import database_sync_to_async, run_in_db
+from .helpers import Related, agather, alist, aresolve
 from .transaction import AsyncAtomic, aon_commit, atomic
 
 __all__ = [
     "AsyncAtomic",
+    "Related",
+    "agather",
+    "alist",
     "aon_commit",
+    "aresolve",
     "atomic",
     "database_sync_to_async",
     "run_in_db",
