@@ -52,13 +52,20 @@ async def test_atomic_on_a_native_alias_binds_one_connection_and_rolls_back():
         connections[DB].ensure_connection()
         return connections[DB].connection.info.backend_pid
 
-    with pytest.raises(KeyError):
+    seen = []
+
+    async def fail():
         async with atomic(DB):
-            first = await run_in_db(pid, using=DB)
+            seen.append(await run_in_db(pid, using=DB))
             await run_in_db(lambda: Author.objects.using(DB).create(name="gone"), using=DB)
-            assert await run_in_db(pid, using=DB) == first
-            assert await run_in_db(lambda: connections[DB].in_atomic_block, using=DB)
+            seen.append(await run_in_db(pid, using=DB))
+            seen.append(await run_in_db(lambda: connections[DB].in_atomic_block, using=DB))
             raise KeyError
+
+    with pytest.raises(KeyError):
+        await fail()
+    assert seen[0] == seen[1]
+    assert seen[2] is True
     assert await run_in_db(lambda: Author.objects.using(DB).count(), using=DB) == 0
 
     @atomic(DB)
@@ -85,9 +92,7 @@ async def test_tasks_inside_a_native_block_follow_the_bridge_rules():
     async with atomic(DB):
         # A task spawned in the block shares its transaction while the block lasts.
         await run_in_db(lambda: Author.objects.using(DB).create(name="in block"), using=DB)
-        shared = asyncio.create_task(
-            run_in_db(lambda: Author.objects.using(DB).count(), using=DB)
-        )
+        shared = asyncio.create_task(run_in_db(lambda: Author.objects.using(DB).count(), using=DB))
         assert await shared == 1
         with pytest.raises(TransactionTaskError):
             await asyncio.create_task(nested_elsewhere())
