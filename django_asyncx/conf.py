@@ -177,6 +177,14 @@ OPTIONS: dict[str, Option] = {
         accepted="True or False",
         convert=_bool,
     ),
+    "NATIVE_AMETHODS": Option(
+        default=True,
+        accepted=(
+            "True or False: whether Django's a-methods (aget, acreate, async for, asave...) "
+            "take the native path for aliases on the native PostgreSQL engine"
+        ),
+        convert=_bool,
+    ),
 }
 
 

@@ -34,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from types import MappingProxyType, TracebackType
 from typing import Any, cast
@@ -50,7 +51,13 @@ from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
 from .wrapper import NativeDatabaseWrapper
 
-__all__ = ["NativeAtomic", "native_atomic", "run_native", "uses_native_path"]
+__all__ = [
+    "NativeAtomic",
+    "native_atomic",
+    "native_iterator",
+    "run_native",
+    "uses_native_path",
+]
 
 _MISSING = object()
 
@@ -196,6 +203,50 @@ async def run_native[T](
         return await _run_on(wrapper, alias, fn, args, kwargs)
     finally:
         pool.release(wrapper)
+
+
+async def native_iterator(
+    queryset: Any, *, chunk_size: int = 2000, using: str | None = None
+) -> AsyncIterator[Any]:
+    """Stream ``queryset`` on the native path: ``async for obj in native_iterator(qs):``.
+
+    Runs ``queryset.iterator(chunk_size)`` (a server-side cursor) on one connection held for
+    the whole iteration, ``chunk_size`` rows in memory at a time. Leaving the loop early
+    closes the cursor and returns the connection.
+    """
+    alias = using or str(queryset.db)
+    binding = _bindings.get().get(alias)
+    pool: WrapperPool | None = None
+    wrapper: NativeDatabaseWrapper | None = None
+    if binding is None:
+        _check_alias(alias)
+        pool = await get_pool(alias)
+        wrapper = await pool.acquire()
+
+    async def call[R](fn: Callable[[], R]) -> R:
+        if binding is not None:
+            return await binding.run(fn)
+        assert wrapper is not None
+        return await _run_on(wrapper, alias, fn, (), {})
+
+    rows: Iterator[Any] | None = None
+    try:
+        stream: Iterator[Any] = await call(lambda: iter(queryset.iterator(chunk_size=chunk_size)))
+        rows = stream
+        while True:
+            chunk = await call(lambda: list(itertools.islice(stream, chunk_size)))
+            if not chunk:
+                return
+            for item in chunk:
+                yield item
+    finally:
+        try:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                await call(close)
+        finally:
+            if pool is not None and wrapper is not None:
+                pool.release(wrapper)
 
 
 class NativeAtomic:

@@ -1,0 +1,214 @@
+"""Django's own a-methods on the native path: ``await Book.objects.aget(pk=1)`` with no thread.
+
+Django implements ``aget``, ``acreate``, ``async for``, ``asave``... as ``sync_to_async`` of
+the sync method: a thread per call. For an alias on the native engine, the methods here run
+the same sync method with :func:`~.native.run_native` instead, so it runs in a greenlet on
+the loop and joins an enclosing native ``atomic`` block. Other aliases keep Django's path.
+
+Two ways in:
+
+* per model: ``objects = NativeManager()`` (or your QuerySet subclassing
+  :class:`NativeQuerySetMixin`) and :class:`NativeModelMixin` for ``asave``/``adelete``/
+  ``arefresh_from_db``;
+* everywhere: ``ASYNCX["NATIVE_AMETHODS"] = True`` (the default) makes the app install them
+  on Django's ``QuerySet``, ``RawQuerySet`` and ``Model`` at startup, when an alias uses the
+  native engine (:func:`install`).
+
+Not covered (they keep Django's thread path): the related managers' ``aadd``, ``aremove``,
+``aclear``, ``aset`` and their ``acreate``/``aget_or_create``/``aupdate_or_create``, and
+``aprefetch_related_objects``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from functools import partial
+from typing import Any
+
+from django.db import models, router
+from django.db.models.query import QuerySet, RawQuerySet
+
+from .native import native_iterator, run_native, uses_native_path
+
+__all__ = [
+    "NativeManager",
+    "NativeModelMixin",
+    "NativeQuerySet",
+    "NativeQuerySetMixin",
+    "install",
+    "installed",
+    "uninstall",
+]
+
+# a-method -> whether it writes (picks the alias the way the sync method will).
+QUERYSET_METHODS = {
+    "aaggregate": False,
+    "acount": False,
+    "aget": False,
+    "acreate": True,
+    "abulk_create": True,
+    "abulk_update": True,
+    "aget_or_create": True,
+    "aupdate_or_create": True,
+    "aearliest": False,
+    "alatest": False,
+    "afirst": False,
+    "alast": False,
+    "ain_bulk": False,
+    "adelete": True,
+    "aupdate": True,
+    "aexists": False,
+    "acontains": False,
+    "aexplain": False,
+}
+MODEL_METHODS = ("asave", "adelete", "arefresh_from_db")
+
+_DJANGO_QUERYSET = {name: getattr(QuerySet, name) for name in QUERYSET_METHODS}
+_DJANGO_QUERYSET["__aiter__"] = QuerySet.__aiter__
+_DJANGO_QUERYSET["aiterator"] = QuerySet.aiterator
+_DJANGO_RAW_AITER = RawQuerySet.__aiter__
+_DJANGO_MODEL = {name: getattr(models.Model, name) for name in MODEL_METHODS}
+
+
+def _queryset_alias(queryset: Any, write: bool) -> str:
+    if queryset._db:
+        return str(queryset._db)
+    if write:
+        return str(router.db_for_write(queryset.model, **queryset._hints))
+    return str(router.db_for_read(queryset.model, **queryset._hints))
+
+
+def _queryset_method(name: str, write: bool) -> Callable[..., Coroutine[Any, Any, Any]]:
+    django_method = _DJANGO_QUERYSET[name]
+    sync_name = name[1:]
+
+    async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        alias = _queryset_alias(self, write)
+        if not uses_native_path(alias):
+            return await django_method(self, *args, **kwargs)
+        return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
+    return method
+
+
+def _aiter(self: Any) -> AsyncIterator[Any]:
+    """``async for obj in queryset``: fetched natively for native-engine aliases."""
+    alias = _queryset_alias(self, False)
+    if not uses_native_path(alias):
+        return _DJANGO_QUERYSET["__aiter__"](self)  # type: ignore[no-any-return]
+
+    async def generator() -> AsyncIterator[Any]:
+        await run_native(self._fetch_all, using=alias)
+        for item in self._result_cache:
+            yield item
+
+    return generator()
+
+
+def _aiterator(self: Any, chunk_size: int = 2000) -> AsyncIterator[Any]:
+    """``async for obj in queryset.aiterator()``: streamed natively (server-side cursor,
+    ``chunk_size`` rows in memory at a time) for native-engine aliases."""
+    alias = _queryset_alias(self, False)
+    if not uses_native_path(alias):
+        return _DJANGO_QUERYSET["aiterator"](self, chunk_size=chunk_size)  # type: ignore[no-any-return]
+    return native_iterator(self, chunk_size=chunk_size, using=alias)
+
+
+def _raw_aiter(self: Any) -> AsyncIterator[Any]:
+    """``async for obj in Model.objects.raw(...)``, natively for native-engine aliases."""
+    alias = str(self.db)
+    if not uses_native_path(alias):
+        return _DJANGO_RAW_AITER(self)
+
+    async def generator() -> AsyncIterator[Any]:
+        await run_native(self._fetch_all, using=alias)
+        for item in self._result_cache:
+            yield item
+
+    return generator()
+
+
+def _model_alias(instance: Any, name: str, kwargs: dict[str, Any]) -> str:
+    using = kwargs.get("using")
+    if using:
+        return str(using)
+    if name == "arefresh_from_db":
+        return str(instance._state.db or router.db_for_read(type(instance), instance=instance))
+    return str(router.db_for_write(type(instance), instance=instance))
+
+
+def _model_method(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+    django_method = _DJANGO_MODEL[name]
+    sync_name = name[1:]
+
+    async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        alias = _model_alias(self, name, kwargs)
+        if not uses_native_path(alias):
+            return await django_method(self, *args, **kwargs)
+        return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
+    return method
+
+
+class NativeQuerySetMixin:
+    """Mix into a QuerySet: its a-methods (``aget``, ``acreate``, ``async for``,
+    ``aiterator``...) take the native path for aliases on the native engine."""
+
+
+class NativeModelMixin:
+    """Mix into a model: ``asave``, ``adelete`` and ``arefresh_from_db`` take the native
+    path for aliases on the native engine."""
+
+
+for _name, _write in QUERYSET_METHODS.items():
+    setattr(NativeQuerySetMixin, _name, _queryset_method(_name, _write))
+NativeQuerySetMixin.__aiter__ = _aiter  # type: ignore[attr-defined]
+NativeQuerySetMixin.aiterator = _aiterator  # type: ignore[attr-defined]
+for _name in MODEL_METHODS:
+    setattr(NativeModelMixin, _name, _model_method(_name))
+
+
+class NativeQuerySet(NativeQuerySetMixin, QuerySet[Any]):
+    """Django's QuerySet with native a-methods."""
+
+
+NativeManager = models.Manager.from_queryset(NativeQuerySet, "NativeManager")
+NativeManager.__doc__ = "A manager whose querysets' a-methods take the native path."
+
+_installed = False
+
+
+def install() -> None:
+    """Give Django's ``QuerySet``, ``RawQuerySet`` and ``Model`` the native a-methods
+    (idempotent). The app does it at startup when ``ASYNCX["NATIVE_AMETHODS"]`` is on."""
+    global _installed
+    if _installed:
+        return
+    for name, write in QUERYSET_METHODS.items():
+        setattr(QuerySet, name, _queryset_method(name, write))
+    QuerySet.__aiter__ = _aiter  # type: ignore[method-assign]
+    QuerySet.aiterator = _aiterator  # type: ignore[method-assign]
+    RawQuerySet.__aiter__ = _raw_aiter  # type: ignore[method-assign]
+    for name in MODEL_METHODS:
+        setattr(models.Model, name, _model_method(name))
+    _installed = True
+
+
+def uninstall() -> None:
+    """Restore Django's own a-methods."""
+    global _installed
+    for name, method in _DJANGO_QUERYSET.items():
+        setattr(QuerySet, name, method)
+    RawQuerySet.__aiter__ = _DJANGO_RAW_AITER  # type: ignore[method-assign]
+    for name, method in _DJANGO_MODEL.items():
+        setattr(models.Model, name, method)
+    _installed = False
+
+
+def installed() -> bool:
+    """Whether :func:`install` is in effect."""
+    return _installed

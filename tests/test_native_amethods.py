@@ -1,0 +1,108 @@
+"""Django's own a-methods take the native path for native-engine aliases (no code change)."""
+
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections, models
+
+from django_asyncx.db import atomic
+from django_asyncx.db.backends.postgresql import amethods
+from tests.nativeapp.models import Author, Book, Tag
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["native"])
+
+DB = "native"
+
+
+def test_the_app_installed_them_because_an_alias_uses_the_engine():
+    assert amethods.installed()
+    assert models.QuerySet.aget.__doc__.startswith("Django's ``aget()``, on the native path")
+
+
+@pytest.fixture
+def no_threads(monkeypatch):
+    """Fail if anything hops to a thread through asgiref."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an a-method took a thread")
+
+    monkeypatch.setattr(sync_to_async, "__call__", refuse, raising=False)
+    monkeypatch.setattr("asgiref.sync.SyncToAsync.__call__", refuse)
+
+
+async def test_queryset_and_model_a_methods_run_natively(no_threads):
+    threads = threading.active_count()
+    manager = Author.objects.using(DB)
+    ann = await manager.acreate(name="Ann")
+    assert (await manager.aget(pk=ann.pk)).name == "Ann"
+    assert await manager.acount() == 1
+    assert await manager.aexists()
+    assert (await manager.afirst()).pk == ann.pk
+    assert (await manager.alast()).pk == ann.pk
+    bob, created = await manager.aget_or_create(name="Bob")
+    assert created
+    _, created = await manager.aupdate_or_create(name="Bob", defaults={"born": None})
+    assert not created
+    assert await manager.filter(name="Bob").aupdate(name="Rob") == 1
+    assert sorted(await manager.ain_bulk([ann.pk, bob.pk])) == sorted([ann.pk, bob.pk])
+    assert await manager.aaggregate(n=models.Count("id")) == {"n": 2}
+    await Book.objects.using(DB).abulk_create([Book(title=f"b{i}", author=ann) for i in range(5)])
+    assert [b.title async for b in Book.objects.using(DB).order_by("id")] == [
+        f"b{i}" for i in range(5)
+    ]
+    streamed = [b.title async for b in Book.objects.using(DB).order_by("id").aiterator(2)]
+    assert streamed == [f"b{i}" for i in range(5)]
+    raw = [a.name async for a in Author.objects.using(DB).raw("SELECT * FROM nativeapp_author")]
+    assert sorted(raw) == ["Ann", "Rob"]
+    ann.name = "Anna"
+    await ann.asave(using=DB)
+    await ann.arefresh_from_db()
+    assert ann.name == "Anna"
+    assert await Book.objects.using(DB).acontains(await Book.objects.using(DB).afirst())
+    deleted, _ = await bob.adelete(using=DB)
+    assert deleted == 1
+    assert await Book.objects.using(DB).filter(title="b0").adelete() == (1, {"nativeapp.Book": 1})
+    assert threading.active_count() == threads
+
+
+async def test_a_methods_join_an_enclosing_native_transaction(no_threads):
+    counted = []
+
+    async def fail():
+        async with atomic(DB):
+            await Tag.objects.using(DB).acreate(name="inside")
+            counted.append(await Tag.objects.using(DB).acount())
+            raise LookupError
+
+    with pytest.raises(LookupError):
+        await fail()
+    assert counted == [1]
+    assert await Tag.objects.using(DB).acount() == 0
+
+
+async def test_aiterator_streams_chunks_and_returns_the_connection_when_left_early():
+    from django_asyncx.db.backends.postgresql.pool import get_pool
+
+    ann = await Author.objects.using(DB).acreate(name="Ann")
+    await Book.objects.using(DB).abulk_create([Book(title=f"b{i}", author=ann) for i in range(30)])
+    seen = []
+    stream = Book.objects.using(DB).order_by("id").aiterator(chunk_size=10)
+    async for book in stream:
+        seen.append(book.title)
+        if len(seen) == 15:
+            break
+    pool = await get_pool(DB)
+    assert seen[-1] == "b14"
+    assert pool.free == 0  # the stream holds its connection (and cursor) until closed
+    await stream.aclose()
+    assert pool.free == pool.size == 1
+    # The connection came back clean: no server-side cursor left open.
+    assert await Book.objects.using(DB).acount() == 30
+
+
+async def test_other_aliases_keep_djangos_thread_path():
+    # "default" is SQLite: Django's a-method runs it in a thread, as before.
+    assert connections["default"].vendor == "sqlite"
+    assert amethods._queryset_alias(Author.objects.using("default").all(), False) == "default"
+    assert not amethods.uses_native_path("default")
