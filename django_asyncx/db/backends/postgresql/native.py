@@ -53,6 +53,7 @@ from .wrapper import NativeDatabaseWrapper
 
 __all__ = [
     "NativeAtomic",
+    "connect_wrapper",
     "native_atomic",
     "native_iterator",
     "run_native",
@@ -112,6 +113,11 @@ async def _run_on[T](
         return await greenlet_spawn(fn, *args, **kwargs)
     finally:
         installed.undo()
+
+
+async def connect_wrapper(wrapper: NativeDatabaseWrapper) -> None:
+    """Open ``wrapper``'s connection now (Django's ``ensure_connection``, in its greenlet)."""
+    await _run_on(wrapper, wrapper.alias, wrapper.ensure_connection, (), {})
 
 
 class _TaskLock:

@@ -5,7 +5,9 @@ next call starts with no connect, no reset query and a warm statement cache. It 
 only when it is clean (no transaction, savepoint, hook or cursor left, connection alive);
 anything else is terminated, which makes the server roll back and free the backend. At most
 ``native_max_size`` wrappers exist per loop; callers beyond that wait in FIFO order (up to
-``native_acquire_timeout``).
+``native_acquire_timeout``). ``native_min_size`` connections are opened when the pool is
+created (first use on a loop). Connections are not closed for being idle: they live until
+they break, the settings they were made with change, or the loop ends.
 """
 
 from __future__ import annotations
@@ -154,6 +156,25 @@ async def _close_pool(pool: WrapperPool) -> None:
     await pool.aclose()
 
 
+async def _create_pool(alias: str) -> WrapperPool:
+    pool = WrapperPool(alias)
+    if pool.options.min_size:
+        from .native import connect_wrapper
+
+        wrappers = [await pool.acquire() for _ in range(pool.options.min_size)]
+        try:
+            for wrapper in wrappers:
+                await connect_wrapper(wrapper)
+        except BaseException:
+            await pool.aclose()
+            for wrapper in wrappers:
+                pool.release(wrapper)
+            raise
+        for wrapper in wrappers:
+            pool.release(wrapper)
+    return pool
+
+
 async def get_pool(alias: str) -> WrapperPool:
     """The running loop's pool for ``alias`` (created on first use, closed with the loop)."""
     resource = _resources.get(alias)
@@ -162,7 +183,7 @@ async def get_pool(alias: str) -> WrapperPool:
             alias,
             LoopResource(
                 f"django_asyncx.native[{alias}]",
-                create=lambda: WrapperPool(alias),
+                create=lambda: _create_pool(alias),
                 close=_close_pool,
             ),
         )
