@@ -353,3 +353,36 @@ async def test_run_native_rejects_an_alias_on_another_engine():
     assert not uses_native_path("postgres")
     with pytest.raises(ConfigurationError, match="'postgres' does not use the native engine"):
         await run_native(lambda: None, using="postgres")
+
+
+async def test_raw_cursors_named_parameters_executemany_and_query_capture():
+    from django.test.utils import CaptureQueriesContext
+
+    def work():
+        with connections[DB].cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO nativeapp_tag (name) VALUES (%s)", [["a"], ["b%"], ["c"]]
+            )
+            cursor.execute(
+                "SELECT name FROM nativeapp_tag WHERE name LIKE %(pattern)s OR name = %(pattern)s "
+                "ORDER BY name",
+                {"pattern": "b%%"},
+            )
+            named = cursor.fetchall()
+            cursor.execute("SELECT 100 %% 7, %s::text", ["50%"])
+            modulo = cursor.fetchone()
+            cursor.execute("SELECT 1 AS one WHERE false")
+            columns = [column.name for column in cursor.description]
+            cursor.callproc("lower", ["ABC"])
+            called = cursor.fetchone()
+        with CaptureQueriesContext(connections[DB]) as captured:
+            Tag.objects.using(DB).filter(name="a").count()
+        return named, modulo, columns, called, [q["sql"] for q in captured.captured_queries]
+
+    named, modulo, columns, called, queries = await run(work)
+    assert called == ("abc",)
+    assert named == [("b%",)]
+    assert modulo == (2, "50%")
+    assert columns == ["one"]
+    assert len(queries) == 1
+    assert "'a'" in queries[0]  # parameters inlined, as psycopg's client-side binding shows
