@@ -202,13 +202,26 @@ async def run_native[T](
     binding = _bindings.get().get(alias)
     if binding is not None:
         return await binding.run(fn, *args, **kwargs)
-    _check_alias(alias)
-    pool = await get_pool(alias)
+    pool = await _pool(alias)
     wrapper = await pool.acquire()
     try:
         return await _run_on(wrapper, alias, fn, args, kwargs)
     finally:
         pool.release(wrapper)
+
+
+async def _pool(alias: str) -> WrapperPool:
+    # A pool exists only for an alias that passed the check, and only until the loop ends.
+    last = _last_pool.get(alias)
+    if last is not None and last[0] is asyncio.get_running_loop() and not last[1].closed:
+        return last[1]
+    _check_alias(alias)
+    pool = await get_pool(alias)
+    _last_pool[alias] = (asyncio.get_running_loop(), pool)
+    return pool
+
+
+_last_pool: dict[str, tuple[asyncio.AbstractEventLoop, WrapperPool]] = {}
 
 
 async def native_iterator(
@@ -225,8 +238,7 @@ async def native_iterator(
     pool: WrapperPool | None = None
     wrapper: NativeDatabaseWrapper | None = None
     if binding is None:
-        _check_alias(alias)
-        pool = await get_pool(alias)
+        pool = await _pool(alias)
         wrapper = await pool.acquire()
 
     async def call[R](fn: Callable[[], R]) -> R:
@@ -290,8 +302,7 @@ class NativeAtomic:
         bindings = _bindings.get()
         binding = bindings.get(alias)
         if binding is None or not binding.active:
-            _check_alias(alias)
-            pool = await get_pool(alias)
+            pool = await _pool(alias)
             wrapper = await pool.acquire()
             binding = _Binding(alias, wrapper, pool)
             self._token = _bindings.set({**bindings, alias: binding})

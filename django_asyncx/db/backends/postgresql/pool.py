@@ -62,6 +62,11 @@ class WrapperPool:
         return len(self._free)
 
     @property
+    def closed(self) -> bool:
+        """Whether the pool was closed (its loop ended)."""
+        return self._closed
+
+    @property
     def connected(self) -> int:
         """How many free wrappers hold an open connection."""
         return sum(1 for w in self._free if w.connection is not None and not w.connection.closed)
@@ -73,7 +78,11 @@ class WrapperPool:
                 raise RuntimeError(f"the native pool of {self.alias!r} is closed")
             while self._free:
                 wrapper = self._free.pop()
-                if wrapper.generation == _generation and wrapper.is_clean():
+                # Checked clean on release; here only whether it died or retired since.
+                connection = wrapper.connection
+                if wrapper.generation == _generation and (
+                    connection is None or not connection.closed
+                ):
                     return wrapper
                 self._discard(wrapper)
             if self.size < self.options.max_size:
