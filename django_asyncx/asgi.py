@@ -39,10 +39,22 @@ ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
 class ASGIHandler(DjangoASGIHandler):
     """Django's ASGI request handler, the ``http`` branch of :class:`AsyncxApplication`.
 
-    ``ATOMIC_REQUESTS = True`` works for async views: each runs in
+    It starts the event-loop block detector (:mod:`django_asyncx.watchdog`) and records the
+    request it serves for it. ``ATOMIC_REQUESTS = True`` works for async views: each runs in
     :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts out),
     where Django refuses them.
     """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The loop-block detector names the request it caught blocking the loop.
+        from .watchdog import current_request, ensure_loop_watchdog
+
+        await ensure_loop_watchdog()
+        token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            current_request.reset(token)
 
     def make_view_atomic(self, view: Callable[..., Any]) -> Callable[..., Any]:
         if not iscoroutinefunction(view):

@@ -1,10 +1,8 @@
 """System checks that explain a misconfiguration before the first request does.
 
-=============  ===========================================================================
-``asyncx.E001``  ``ASYNCX`` is not valid (unknown key, wrong kind of value).
-``asyncx.E002``  An ``ASYNCX["LIFESPAN"]`` or ``ASYNCX["WEBSOCKET_APPLICATION"]`` entry
-                 cannot be imported.
-=============  ===========================================================================
+* ``asyncx.E001``: ``ASYNCX`` is not valid (unknown key, wrong kind of value).
+* ``asyncx.E002``: an ``ASYNCX["LIFESPAN"]`` or ``ASYNCX["WEBSOCKET_APPLICATION"]`` entry
+  cannot be imported.
 """
 
 from __future__ import annotations

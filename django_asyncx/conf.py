@@ -26,7 +26,15 @@ from django.core.signals import setting_changed
 
 from .exceptions import ConfigurationError
 
-__all__ = ["AUTO", "OPTIONS", "ExecutorConfig", "Option", "Settings", "asyncx_settings", "validate"]
+__all__ = [
+    "AUTO",
+    "OPTIONS",
+    "ExecutorConfig",
+    "Option",
+    "Settings",
+    "asyncx_settings",
+    "validate",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,10 @@ __all__ = [
     "BoundedExecutor",
     "ExecutorStats",
     "Lane",
+    "aget_executor",
     "ashutdown_executors",
     "blocking",
+    "call_in_executor",
     "executor_stats",
     "get_executor",
     "run_in_executor",
@@ -288,10 +290,10 @@ class BoundedExecutor(Executor):
                     return
                 if item is _RELEASE:
                     worker.pinned = False
+                    with self._lock:
+                        self._hand_on(worker)
                 else:
                     self._run(worker, item)
-                if not worker.pinned:
-                    self._next(worker)
         finally:
             _close_thread_connections(self.name)
             with self._lock:
@@ -299,20 +301,21 @@ class BoundedExecutor(Executor):
                 worker.inbox.clear()
             _fail(left, self.name)
 
-    def _next(self, worker: _Worker) -> None:
-        """Hand the free ``worker`` the oldest queued item, or mark it idle."""
-        with self._lock:
-            if self._queue and not self._shutdown:
-                worker.inbox.append(self._queue.popleft())
-            else:
-                self._busy -= 1
-                self._idle.append(worker)
+    def _hand_on(self, worker: _Worker) -> None:
+        """Give the free ``worker`` the oldest queued item, or mark it idle (lock held)."""
+        if self._queue and not self._shutdown:
+            worker.inbox.append(self._queue.popleft())
+        else:
+            self._busy -= 1
+            self._idle.append(worker)
 
     def _run(self, worker: _Worker, item: _Item) -> None:
         future = item.future
         if not future.set_running_or_notify_cancel():
             with self._lock:
                 self._cancelled += 1
+                if not worker.pinned:
+                    self._hand_on(worker)
             return
         started = time.monotonic()
         waited = started - item.enqueued
@@ -327,8 +330,11 @@ class BoundedExecutor(Executor):
                 outcome = (False, exc)
                 del exc  # no reference cycle through the traceback
         ran = time.monotonic() - started
-        # Count before resolving the future, so the caller sees its call in stats().
+        # Count, and hand the thread on, before resolving the future: the caller then sees
+        # its call in stats() and the thread free.
         with self._lock:
+            if not worker.pinned:
+                self._hand_on(worker)
             self._completed += 1
             self._wait_total += waited
             self._wait_max = max(self._wait_max, waited)
@@ -341,11 +347,6 @@ class BoundedExecutor(Executor):
             if report:
                 self._warned_at, slow_waits, self._slow_waits = started, self._slow_waits, 0
                 queued, busy = len(self._queue), self._busy
-        if outcome[0]:
-            future.set_result(outcome[1])
-        else:
-            future.set_exception(cast(BaseException, outcome[1]))
-        del item, future, outcome
         if report:
             logger.warning(
                 "executor %r: a call waited %.0f ms for a thread (threshold %.0f ms; %d slow "
@@ -360,6 +361,12 @@ class BoundedExecutor(Executor):
                 queued,
                 self.name,
             )
+
+        if outcome[0]:
+            future.set_result(outcome[1])
+        else:
+            future.set_exception(cast(BaseException, outcome[1]))
+        del item, future, outcome
 
 
 def _fail(items: list[_Item], name: str) -> None:
@@ -487,6 +494,9 @@ def _track_loop() -> asyncio.AbstractEventLoop:
 
 async def _release_loop(loop: asyncio.AbstractEventLoop) -> None:
     _loops_using.discard(loop)
+    # A loop closed without shutting down never releases: it must not keep the pools alive.
+    for stale in [other for other in _loops_using if other.is_closed()]:
+        _loops_using.discard(stale)
     if not _loops_using:
         await ashutdown_executors()
 

@@ -287,7 +287,8 @@ class _LoopState:
             except Exception:
                 logger.exception("closing %s failed", _name(callback))
         for resource, future in reversed(list(self.values.items())):
-            if not future.done() or future.cancelled() or future.exception() is not None:
+            if not future.done():
+                logger.warning("per-loop resource %r was still being created", resource.name)
                 continue
             try:
                 await resource._close(future.result())
@@ -342,36 +343,43 @@ class LoopResource[T]:
         """Return this loop's value, creating it on first use."""
         loop = asyncio.get_running_loop()
         state = _states.get(loop) or _loop_state(loop)
+        # A future in ``values`` is either pending (being created) or holds the value:
+        # failed and cancelled creations are removed at once.
         future = state.values.get(self)
-        if future is not None and future.done() and future.exception() is None:
+        if future is not None and future.done():
             return cast(T, future.result())
-        if future is None:
+        while future is not None:
+            await asyncio.wait((future,))  # unlike ``await future``, leaves it uncancelled
+            if not future.cancelled():
+                return cast(T, future.result())  # the value, or the creator's error
+            future = state.values.get(self)  # its creator was cancelled: maybe create it here
+        future = state.values[self] = loop.create_future()
+        try:
             await state.start()
-            future = state.values[self] = loop.create_future()
-            try:
-                value = cast(T, await _call(self._create))
-            except BaseException as exc:
-                del state.values[self]
-                future.set_exception(exc)
-                future.exception()  # retrieved: waiters get it through the await below
-                raise
-            future.set_result(value)
-            return value
-        return cast(T, await asyncio.shield(future))
+            value = cast(T, await _call(self._create))
+        except asyncio.CancelledError:
+            del state.values[self]
+            future.cancel()
+            raise
+        except BaseException as exc:
+            del state.values[self]
+            future.set_exception(exc)
+            future.exception()  # marked retrieved: concurrent callers re-raise it
+            raise
+        future.set_result(value)
+        return value
 
     def peek(self) -> T | None:
         """This loop's value if it was created, else ``None``; never creates."""
         state = _states.get(asyncio.get_running_loop())
         future = state.values.get(self) if state else None
-        if future is None or not future.done() or future.exception() is not None:
-            return None
-        return cast(T, future.result())
+        return cast(T, future.result()) if future is not None and future.done() else None
 
     async def aclose(self) -> None:
         """Close this loop's value now, if there is one; the next :meth:`aget` makes another."""
         state = _states.get(asyncio.get_running_loop())
         future = state.values.pop(self, None) if state else None
-        if future is not None and future.done() and future.exception() is None:
+        if future is not None and future.done():
             await self._close(future.result())
 
     async def _close(self, value: T) -> None:

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_asyncx",
     "demo",
+    "bank",
     "tests.testapp",
     "tests.nativeapp",
 ]

@@ -23,7 +23,8 @@ request_id = contextvars.ContextVar("request_id", default=None)
 
 
 def pool_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("asyncx-")]
+    names = ("asyncx-blocking-", "asyncx-db-")
+    return [t.name for t in threading.enumerate() if t.name.startswith(names)]
 
 
 async def queued(count: int) -> None:

@@ -345,3 +345,44 @@ def test_open_loop_is_closed_at_exit():
         assert loop not in lifespan._states
     finally:
         loop.close()
+
+
+async def test_cancelled_creator_lets_a_waiting_caller_create_instead():
+    release = asyncio.Event()
+    calls = []
+
+    async def create():
+        calls.append(1)
+        if len(calls) == 1:
+            await asyncio.sleep(3600)  # the first creator hangs until it is cancelled
+        await release.wait()
+        return "made by the second caller"
+
+    res = LoopResource("cancelled creator", create=create)
+    first = asyncio.create_task(res.aget())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(res.aget())
+    await asyncio.sleep(0)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    release.set()
+    assert await second == "made by the second caller"
+    assert len(calls) == 2
+    assert not second.cancelled()
+
+
+async def test_concurrent_callers_share_the_creators_error():
+    gate = asyncio.Event()
+
+    async def create():
+        await gate.wait()
+        raise ConnectionRefusedError("pool down")
+
+    res = LoopResource("shared error", create=create)
+    tasks = [asyncio.create_task(res.aget()) for _ in range(3)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert [type(r) for r in results] == [ConnectionRefusedError] * 3
+    assert res.peek() is None

@@ -8,7 +8,8 @@ async def hello(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"hello": "world", "method": request.method})
 
 
-urlpatterns: list[object] = [
+urlpatterns = [
     path("hello/", hello),
     path("testapp/", include("tests.testapp.urls")),
+    path("bank/", include("bank.urls")),
 ]

