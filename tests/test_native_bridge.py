@@ -1,6 +1,7 @@
 """The bridge's entry points take the native path for aliases on the native engine."""
 
 import asyncio
+import functools
 import threading
 
 import pytest
@@ -101,3 +102,32 @@ async def test_tasks_inside_a_native_block_follow_the_bridge_rules():
     release.set()
     with pytest.raises(TransactionTaskError):
         await late
+
+
+async def test_aon_commit_on_a_native_block_waits_for_the_commit():
+    from django_asyncx.db import aon_commit
+
+    ran = []
+
+    async def notify(name):
+        await asyncio.sleep(0)
+        # An async hook may use the database too.
+        ran.append((name, await Author.objects.using(DB).acount()))
+
+    async with atomic(DB):
+        await Author.objects.using(DB).acreate(name="Ann")
+        await aon_commit(functools.partial(notify, "kept"), using=DB)
+        await aon_commit(lambda: ran.append(("sync", None)), using=DB)
+        assert ran == []
+    assert ran == [("kept", 1), ("sync", None)]
+
+    async def rolled_back():
+        async with atomic(DB):
+            await aon_commit(functools.partial(notify, "dropped"), using=DB)
+            raise ValueError("roll back")
+
+    with pytest.raises(ValueError, match="roll back"):
+        await rolled_back()
+    await aon_commit(functools.partial(notify, "now"), using=DB)  # no transaction: at once
+    assert ran[2:] == [("now", 1)]
+    assert len(ran) == 3

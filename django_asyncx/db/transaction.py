@@ -300,6 +300,17 @@ async def aon_commit(
     """
     if not callable(callback):
         raise TypeError(f"aon_commit() needs a callable, got {callback!r}")
+    if _is_native(using or DEFAULT_DB_ALIAS):
+        # On the native path Django's hooks run in the greenlet, which can await: register
+        # the callback with Django, on the task's native connection (its block's, if any).
+        from .bridge import run_in_db
+        from .greenlet import await_only
+
+        hook = (lambda: await_only(callback())) if iscoroutinefunction(callback) else callback
+        # run_in_db's using= picks the path; on_commit needs its own using= too.
+        register = partial(django_transaction.on_commit, hook, using=using, robust=robust)
+        await run_in_db(register, using=using)
+        return
     sync_callback: Callable[[], Any] = (
         async_to_sync(callback) if iscoroutinefunction(callback) else callback
     )
@@ -310,7 +321,9 @@ async def aon_commit(
             return
         from .bridge import run_in_db
 
-        await run_in_db(django_transaction.on_commit, callback, using=using, robust=robust)
+        # run_in_db's using= picks the path; on_commit needs its own using= too.
+        register = partial(django_transaction.on_commit, callback, using=using, robust=robust)
+        await run_in_db(register, using=using)
         return
     block.check_usable()
     await _on_block_thread(django_transaction.on_commit, sync_callback, using, robust)
