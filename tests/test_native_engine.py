@@ -24,7 +24,9 @@ def run(fn, *args, **kwargs):
 
 
 def seed():
-    ann = Author.objects.using(DB).create(name="Ann")
+    import datetime
+
+    ann = Author.objects.using(DB).create(name="Ann", born=datetime.date(1980, 5, 1))
     bob = Author.objects.using(DB).create(name="Bob")
     red, blue = Tag.objects.using(DB).create(name="red"), Tag.objects.using(DB).create(name="blue")
     for index in range(3):
@@ -134,7 +136,7 @@ async def test_annotate_aggregate_window_values_dates_defer_raw():
     assert aggregate == {"pages": 353}
     assert window == [("A2", 1), ("A1", 2)]
     assert values == [{"title": "A0"}]
-    assert dates == []
+    assert [d.year for d in dates] == [1980]
     assert deferred_title == "A0"  # loaded lazily, inside the function
     assert only_pages == 100
     assert raw == [("A1", 101), ("A2", 102)]
@@ -386,3 +388,14 @@ async def test_raw_cursors_named_parameters_executemany_and_query_capture():
     assert columns == ["one"]
     assert len(queries) == 1
     assert "'a'" in queries[0]  # parameters inlined, as psycopg's client-side binding shows
+
+
+async def test_what_cannot_work_natively_says_so():
+    from django.db import NotSupportedError
+
+    def copy():
+        with connections[DB].cursor() as cursor:
+            cursor.copy("COPY nativeapp_tag TO STDOUT")
+
+    with pytest.raises(NotSupportedError, match="COPY"):
+        await run(copy)

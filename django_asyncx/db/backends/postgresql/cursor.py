@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 import psycopg
+from django.db.utils import NotSupportedError
 from psycopg import errors as pg_errors
 from psycopg.adapt import AdaptersMap
 
@@ -286,6 +287,13 @@ class NativeCursor:
         placeholders = ", ".join(["%s"] * len(args or ()))
         self.execute(f"SELECT * FROM {identifier}({placeholders})", list(args or ()))
         return args
+
+    def copy(self, statement: str, *args: Any, **kwargs: Any) -> Any:
+        """Not supported: ``COPY`` needs psycopg (run it in sync code)."""
+        raise NotSupportedError(
+            "cursor.copy() (COPY) is not supported on the native asyncpg path; run it in "
+            "sync code, where the engine uses psycopg"
+        )
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The next row, or ``None``."""
