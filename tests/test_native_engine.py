@@ -164,6 +164,20 @@ async def test_iterator_streams_with_a_server_side_cursor():
     assert open_during == 1
     assert open_after == 0
 
+    def two_shapes_in_one_transaction():
+        # The same cursor name serves two queries of different row types in a row.
+        with transaction.atomic(using=DB):
+            books = [b.pages for b in Book.objects.using(DB).order_by("pages").iterator(100)]
+            titles = list(
+                Book.objects.using(DB)
+                .order_by("pages")
+                .values_list("title", flat=True)
+                .iterator(100)
+            )
+        return books[:2], titles[:2]
+
+    assert await run(two_shapes_in_one_transaction) == ([0, 1], ["t0", "t1"])
+
 
 async def test_bulk_operations_get_or_create_update_or_create_and_cascades():
     from django.db.models.signals import post_delete

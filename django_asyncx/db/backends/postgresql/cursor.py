@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -337,6 +338,7 @@ class NativeServerCursor(NativeCursor):
         self.name = name
         self.withhold = withhold
         self._declared = False
+        self._tag = ""
         self._quoted = '"' + name.replace('"', '""') + '"'
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> None:
@@ -347,13 +349,16 @@ class NativeServerCursor(NativeCursor):
         declare = f"DECLARE {self._quoted} NO SCROLL CURSOR {hold}FOR {adapted.sql}"
         self.connection.execute(declare, adapted.args)
         self._declared = True
+        # A prepared FETCH keeps the row type of the query the name was declared for, and
+        # the column converters are cached per SQL text: tag FETCH with that query.
+        self._tag = hashlib.blake2s(adapted.sql.encode(), digest_size=8).hexdigest()
 
     def _fetch(self, what: str) -> list[tuple[Any, ...]]:
         self._check()
         if not self._declared:
             raise psycopg.ProgrammingError("no query was executed on this server-side cursor")
         rows, count, self._stmt = self.connection.execute(
-            f"FETCH FORWARD {what} FROM {self._quoted}", ()
+            f"FETCH FORWARD {what} FROM {self._quoted} /* {self._tag} */", ()
         )
         self.rowcount = count
         return rows
