@@ -136,3 +136,24 @@ async def test_by_default_statements_stay_prepared_on_the_connection():
             return cursor.fetchone()[0]
 
     assert await run_native(prepared, using=DB) >= 1
+
+
+def test_system_checks_report_bad_native_options_and_missing_packages(monkeypatch):
+    from django.conf import settings
+
+    from django_asyncx.checks import check_native_engine
+
+    assert check_native_engine() == []
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        "pg": {"ENGINE": "django_asyncx.db.backends.postgresql", "OPTIONS": {"native_max_size": 0}},
+    }
+    monkeypatch.setattr(settings, "DATABASES", databases)  # read by the check only
+    errors = check_native_engine()
+    assert [e.id for e in errors] == ["asyncx.E041"]
+    assert 'DATABASES["pg"]["OPTIONS"]["native_max_size"]' in errors[0].msg
+    monkeypatch.setitem(__import__("sys").modules, "asyncpg", None)
+    errors = check_native_engine()
+    assert [e.id for e in errors] == ["asyncx.E040", "asyncx.E041"]
+    assert "needs asyncpg" in errors[0].msg
+    assert "django-asyncx[postgres]" in errors[0].hint
