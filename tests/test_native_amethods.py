@@ -106,3 +106,23 @@ async def test_other_aliases_keep_djangos_thread_path():
     assert connections["default"].vendor == "sqlite"
     assert amethods._queryset_alias(Author.objects.using("default").all(), False) == "default"
     assert not amethods.uses_native_path("default")
+
+
+async def test_related_managers_a_methods_run_natively(no_threads):
+    ann = await Author.objects.using(DB).acreate(name="Ann")
+    red = await Tag.objects.using(DB).acreate(name="red")
+    blue = await Tag.objects.using(DB).acreate(name="blue")
+    book = await ann.books.acreate(title="t")
+    await book.tags.aadd(red, blue)
+    assert sorted([t.name async for t in book.tags.all()]) == ["blue", "red"]
+    await book.tags.aremove(red)
+    await book.tags.aset([red])
+    assert [t.name async for t in book.tags.all()] == ["red"]
+    _, created = await book.tags.aget_or_create(name="green")
+    assert created
+    await book.tags.aclear()
+    assert await book.tags.acount() == 0
+    edited, _ = await ann.edited.aupdate_or_create(title="e", defaults={"author": ann})
+    await ann.edited.aremove(edited)  # nullable FK: the reverse manager has aremove
+    assert await ann.edited.acount() == 0
+    assert not hasattr(ann.books, "aremove")  # non-nullable FK: no aremove, as in Django

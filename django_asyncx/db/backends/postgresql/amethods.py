@@ -14,9 +14,10 @@ Two ways in:
   on Django's ``QuerySet``, ``RawQuerySet`` and ``Model`` at startup, when an alias uses the
   native engine (:func:`install`).
 
-Not covered (they keep Django's thread path): the related managers' ``aadd``, ``aremove``,
-``aclear``, ``aset`` and their ``acreate``/``aget_or_create``/``aupdate_or_create``, and
-``aprefetch_related_objects``.
+With :func:`install`, the related managers of foreign keys and many-to-many fields
+(``author.books.aadd(...)``, ``aremove``, ``aclear``, ``aset``, ``acreate``,
+``aget_or_create``, ``aupdate_or_create``) take the native path too. Not covered (they keep
+Django's thread path): generic relations' managers and ``aprefetch_related_objects``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from django.db import models, router
+from django.db.models.fields import related_descriptors
 from django.db.models.query import QuerySet, RawQuerySet
 
 from .native import native_iterator, run_native, uses_native_path
@@ -154,6 +156,62 @@ def _model_method(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
     return method
 
 
+RELATED_METHODS = (
+    "aadd",
+    "aremove",
+    "aclear",
+    "aset",
+    "acreate",
+    "aget_or_create",
+    "aupdate_or_create",
+)
+_DJANGO_FACTORIES = (
+    related_descriptors.create_reverse_many_to_one_manager,
+    related_descriptors.create_forward_many_to_many_manager,
+)
+
+
+def _related_method(name: str, django_method: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
+    sync_name = name[1:]
+
+    async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        alias = str(self._db or router.db_for_write(self.model, instance=self.instance))
+        if not uses_native_path(alias):
+            return await django_method(self, *args, **kwargs)
+        return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
+    return method
+
+
+def _native_related(manager_class: type) -> type:
+    # Only the a-methods the class has: a reverse FK manager has aremove/aclear only when
+    # the foreign key is nullable.
+    methods = {
+        name: _related_method(name, getattr(manager_class, name))
+        for name in RELATED_METHODS
+        if hasattr(manager_class, name)
+    }
+    return type(
+        manager_class.__name__,
+        (manager_class,),
+        {
+            **methods,
+            "__module__": manager_class.__module__,
+            "__qualname__": manager_class.__qualname__,
+        },
+    )
+
+
+def _reverse_many_to_one(superclass: type, rel: Any) -> type:
+    return _native_related(_DJANGO_FACTORIES[0](superclass, rel))
+
+
+def _forward_many_to_many(superclass: type, rel: Any, reverse: bool) -> type:
+    return _native_related(_DJANGO_FACTORIES[1](superclass, rel, reverse))
+
+
 class NativeQuerySetMixin:
     """Mix into a QuerySet: its a-methods (``aget``, ``acreate``, ``async for``,
     ``aiterator``...) take the native path for aliases on the native engine."""
@@ -195,6 +253,9 @@ def install() -> None:
     RawQuerySet.__aiter__ = _raw_aiter  # type: ignore[method-assign]
     for name in MODEL_METHODS:
         setattr(models.Model, name, _model_method(name))
+    # Related managers are classes built on first use of each relation: build them native.
+    related_descriptors.create_reverse_many_to_one_manager = _reverse_many_to_one
+    related_descriptors.create_forward_many_to_many_manager = _forward_many_to_many
     _installed = True
 
 
@@ -206,6 +267,8 @@ def uninstall() -> None:
     RawQuerySet.__aiter__ = _DJANGO_RAW_AITER  # type: ignore[method-assign]
     for name, method in _DJANGO_MODEL.items():
         setattr(models.Model, name, method)
+    related_descriptors.create_reverse_many_to_one_manager = _DJANGO_FACTORIES[0]
+    related_descriptors.create_forward_many_to_many_manager = _DJANGO_FACTORIES[1]
     _installed = False
 
 
