@@ -15,7 +15,7 @@ Paths (same PostgreSQL server and database, measured side by side in one process
 * ``asyncpg``: hand-written SQL on an asyncpg pool (the floor).
 
 Prints us/op (median of the repeats, with min-max), the ratio to ``stock`` and to
-``asyncpg``, the most threads alive and the server connections open during the run, and
+``asyncpg``, the threads that ran the queries and the server connections that served them, and
 writes ``bench/results/native_orm-<time>.json``. Targets (DESIGN.md, P2): native get(pk)
 <= 2.5x asyncpg and >= 2x faster than stock; 50 concurrent tasks >= 3x stock throughput.
 """
@@ -77,7 +77,7 @@ def setup_django() -> dict[str, Any]:
         DEBUG=False,
         USE_TZ=True,
         SECRET_KEY="bench",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django_asyncx"],
+        INSTALLED_APPS=["django.contrib.contenttypes", "django_asyncx", "bench.native_orm_app"],
         DATABASES={
             # Persistent, so the thread bridge does not reconnect per call.
             "default": {**server, "ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": None},
@@ -90,33 +90,7 @@ def setup_django() -> dict[str, Any]:
 
 
 def define_models() -> tuple[Any, Any, Any]:
-    from django.db import models
-
-    class Author(models.Model):  # noqa: DJ008
-        name = models.CharField(max_length=100)
-        email = models.EmailField(default="")
-
-        class Meta:
-            app_label = "native_bench"
-            db_table = "bench_author"
-
-    class Tag(models.Model):  # noqa: DJ008
-        name = models.CharField(max_length=100)
-
-        class Meta:
-            app_label = "native_bench"
-            db_table = "bench_tag"
-
-    class Book(models.Model):  # noqa: DJ008
-        title = models.CharField(max_length=200)
-        author = models.ForeignKey(Author, models.CASCADE, related_name="books")
-        pages = models.IntegerField()
-        price = models.DecimalField(max_digits=8, decimal_places=2)
-        published = models.DateTimeField()
-
-        class Meta:
-            app_label = "native_bench"
-            db_table = "bench_book"
+    from bench.native_orm_app.models import Author, Book, Tag
 
     return Author, Tag, Book
 
@@ -296,54 +270,52 @@ class Workload:
         )
 
 
-class Sampler:
-    """Samples the thread count and the server connections to the bench database."""
+class Usage:
+    """The threads that ran queries and the server connections (backend pids) that served
+    them, while the block runs; and the most threads alive in the process."""
 
-    def __init__(self, server: dict[str, Any]) -> None:
-        self.server = server
-        self.threads = 0
-        self.connections = 0
+    threads: set[int] = set()
+    pids: set[int] = set()
+    recording = False
+
+    @classmethod
+    def install(cls) -> None:
+        """Record every query Django runs (psycopg or native) through its cursor wrapper."""
+        from django.db.backends import utils
+
+        original = utils.CursorWrapper._execute
+
+        def _execute(self: Any, sql: Any, params: Any, *ignored: Any) -> Any:
+            if cls.recording:
+                cls.record(self.db.connection.info.backend_pid)
+            return original(self, sql, params, *ignored)
+
+        utils.CursorWrapper._execute = _execute  # type: ignore[method-assign]
+
+    @classmethod
+    def record(cls, pid: int) -> None:
+        cls.threads.add(threading.get_ident())
+        cls.pids.add(pid)
+
+    def __enter__(self) -> Usage:
+        Usage.threads, Usage.pids, Usage.recording = set(), set(), True
+        self.alive = threading.active_count()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def _count_connections(self, cursor: Any) -> int:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [DB_NAME],
-        )
-        return int(cursor.fetchone()[0])
-
-    def __enter__(self) -> Sampler:
-        import psycopg
-
-        self.threads = threading.active_count()
-        self._conn = psycopg.connect(
-            dbname="postgres",
-            user=self.server["USER"] or None,
-            password=self.server["PASSWORD"] or None,
-            host=self.server["HOST"] or None,
-            port=self.server["PORT"] or None,
-            autocommit=True,
-        )
-        self._cursor = self._conn.cursor()
-        self._stop.clear()
-
-        def run() -> None:
+        def sample() -> None:
             while not self._stop.wait(0.02):
-                # The sampler's own thread is not counted.
-                self.threads = max(self.threads, threading.active_count() - 1)
-                self.connections = max(self.connections, self._count_connections(self._cursor))
+                self.alive = max(self.alive, threading.active_count() - 1)
 
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
+        self._sampler = threading.Thread(target=sample, daemon=True)
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        Usage.recording = False
         self._stop.set()
-        assert self._thread is not None
-        self._thread.join()
-        self.connections = max(self.connections, self._count_connections(self._cursor))
-        self._conn.close()
+        self._sampler.join()
+        self.threads = len(Usage.threads)
+        self.connections = len(Usage.pids)
 
 
 def timed_sync(fn: Callable[[int], Any], n: int) -> float:
@@ -386,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = [p for p in args.paths.split(",") if p]
 
     server = setup_django()
+    Usage.install()
     Author, Tag, Book = define_models()
     seed(Author, Tag, Book)
     work = Workload(Author, Tag, Book)
@@ -393,13 +366,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.db import connections
 
-    def cell(path: str, op: str, mode: str, samples: list[float], sampler: Sampler) -> None:
+    def cell(path: str, op: str, mode: str, samples: list[float], usage: Usage) -> None:
         results.setdefault(op, {}).setdefault(f"{path}/{mode}", {}).update(
             us=statistics.median(samples),
             min=min(samples),
             max=max(samples),
-            threads=sampler.threads,
-            connections=sampler.connections,
+            threads=usage.threads,
+            connections=usage.connections,
+            threads_alive=usage.alive,
         )
 
     # sync ORM: sequential only (concurrency needs threads; that is the bridge's row).
@@ -407,9 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         for op in ops:
             call = partial(getattr(work, op), "default")
             timed_sync(call, max(50, args.n // 10))
-            with Sampler(server) as sampler:
+            with Usage() as usage:
                 samples = [timed_sync(call, args.n) for _ in range(args.repeats)]
-            cell("sync", op, "seq", samples, sampler)
+            cell("sync", op, "seq", samples, usage)
         connections.close_all()
 
     async def run_async() -> None:
@@ -440,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
 
             async def call(i: int) -> Any:
                 async with pool.acquire() as conn:
+                    if Usage.recording:
+                        Usage.record(conn.get_server_pid())
                     return await raw(conn, i)
 
             return call
@@ -451,11 +427,11 @@ def main(argv: list[str] | None = None) -> int:
                 fn = make(path, op)
                 for mode, concurrency in (("seq", 1), ("c50", args.concurrency)):
                     await timed_async(fn, max(50, args.n // 10), concurrency)
-                    with Sampler(server) as sampler:
+                    with Usage() as usage:
                         samples = [
                             await timed_async(fn, args.n, concurrency) for _ in range(args.repeats)
                         ]
-                    cell(path, op, mode, samples, sampler)
+                    cell(path, op, mode, samples, usage)
                     print(
                         f"  {op:<15} {path:<9} {mode}: {statistics.median(samples):8.0f} us/op",
                         file=sys.stderr,
@@ -492,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(results: dict[str, dict[str, dict[str, Any]]], ops: list[str], paths: list[str]) -> str:
-    """The results as a text table: us/op, ratio to stock and to asyncpg, threads, conns."""
+    """The results as a text table: us/op, ratio to stock and to asyncpg, and the threads
+    and server connections that ran the path's queries."""
     lines = [
         f"{'operation':<15} {'path':<9} {'mode':<4} {'us/op':>8} {'min-max':>13} "
         f"{'vs stock':>9} {'vs asyncpg':>10} {'threads':>7} {'conns':>5}"
@@ -515,7 +492,8 @@ def render(results: dict[str, dict[str, dict[str, Any]]], ops: list[str], paths:
         lines.append("")
     lines.append(
         "vs stock: how many times faster than Django's a-methods (higher is better); "
-        "vs asyncpg: how many times slower than raw asyncpg (lower is better)."
+        "vs asyncpg: how many times slower than raw asyncpg (lower is better); threads, "
+        "conns: threads that ran the queries, server connections that served them."
     )
     return "\n".join(lines)
 
