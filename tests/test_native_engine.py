@@ -391,12 +391,18 @@ async def test_raw_cursors_named_parameters_executemany_and_query_capture():
             columns = [column.name for column in cursor.description]
             cursor.callproc("lower", ["ABC"])
             called = cursor.fetchone()
+            cursor.execute(
+                "CREATE TEMPORARY TABLE scratch (n int); INSERT INTO scratch VALUES (1), (2)"
+            )
+            cursor.execute("SELECT sum(n) FROM scratch")
+            called += cursor.fetchone()
+            cursor.execute("DROP TABLE scratch")
         with CaptureQueriesContext(connections[DB]) as captured:
             Tag.objects.using(DB).filter(name="a").count()
         return named, modulo, columns, called, [q["sql"] for q in captured.captured_queries]
 
     named, modulo, columns, called, queries = await run(work)
-    assert called == ("abc",)
+    assert called == ("abc", 3)
     assert named == [("b%",)]
     assert modulo == (2, "50%")
     assert columns == ["one"]

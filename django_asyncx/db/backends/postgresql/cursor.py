@@ -27,10 +27,34 @@ from .adapt import Converter, adapt_query, column_converters
 
 __all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor", "translate_error"]
 
-# Statements that return no rows and are sent with the simple query protocol, so that the
-# unique names Django gives savepoints do not fill the prepared-statement cache.
+# Statements without parameters that return no rows go by the simple query protocol: the
+# unique names Django gives savepoints do not fill the prepared-statement cache, and a
+# script of several statements (DDL) runs as psycopg runs it.
 _UTILITY = frozenset(
-    {"SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET", "RESET", "CLOSE", "DISCARD"}
+    {
+        "SAVEPOINT",
+        "RELEASE",
+        "ROLLBACK",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "SET",
+        "RESET",
+        "CLOSE",
+        "DISCARD",
+        "CREATE",
+        "DROP",
+        "ALTER",
+        "TRUNCATE",
+        "COMMENT",
+        "GRANT",
+        "REVOKE",
+        "LOCK",
+        "DO",
+        "ANALYZE",
+        "VACUUM",
+        "NOTIFY",
+    }
 )
 _NO_CONVERTERS: tuple[Converter, ...] | None = None
 
