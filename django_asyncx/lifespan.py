@@ -259,6 +259,7 @@ class _LoopState:
         self.values: dict[LoopResource[Any], asyncio.Future[Any]] = {}
         self.before_close: list[Callable[[], Awaitable[None]]] = []
         self.abandoned = False
+        self.closing = False
         # The loop finalises unfinished async generators in shutdown_asyncgens(): the keeper
         # is one, started here so the loop tracks it, and its ``finally`` closes everything.
         self.keeper = self._keep()
@@ -273,11 +274,16 @@ class _LoopState:
         try:
             yield
         finally:
-            with _states_lock:
-                if _states.get(self.loop) is self:
-                    del _states[self.loop]
-            if not self.abandoned:
-                await self._close_all()
+            self.closing = True
+            try:
+                if not self.abandoned:
+                    # Still registered while it closes: the shutdown hooks in before_close
+                    # (daphne's lazy lifespan) must find this loop's resources open.
+                    await self._close_all()
+            finally:
+                with _states_lock:
+                    if _states.get(self.loop) is self:
+                        del _states[self.loop]
 
     async def _close_all(self) -> None:
         while self.before_close:
@@ -398,6 +404,8 @@ async def aclose_loop_resources() -> None:
 
 
 async def _aclose_state(state: _LoopState) -> None:
+    if state.closing:
+        return  # called from a shutdown hook run by the closing keeper itself
     if state._started:
         await state.keeper.aclose()  # its ``finally`` closes and unregisters
     else:

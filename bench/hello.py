@@ -1,0 +1,72 @@
+"""P1: the hello-world view through stock ASGI, django_asyncx's ASGI, and sync WSGI.
+
+The same trivial JSON view with startproject's 7 middleware and DEBUG off, served by one
+process on one core: the async view by ``django.core.asgi`` and by ``django_asyncx.asgi`` on
+uvicorn, the sync view by gunicorn (1 worker, 1 thread, sync worker class). Target P1 is
+django_asyncx >= 1.0x WSGI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._harness import Options, Target, run_http_benchmark
+
+NAME = "hello"
+DESCRIPTION = "trivial JSON view, startproject's 7 middleware, DEBUG off, 1 process"
+
+_ENV = (("DJANGO_SETTINGS_MODULE", "bench.project.settings"),)
+_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
+_UVICORN_QUIET = ("--no-access-log", "--log-level", "warning")
+
+TARGETS = (
+    Target(
+        key="wsgi",
+        label="sync view, WSGI, gunicorn",
+        short="WSGI",
+        argv=(
+            "-m",
+            "gunicorn",
+            "bench.project.wsgi:application",
+            "--bind",
+            "127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ),
+        # gunicorn writes no access log unless --access-logfile is given.
+        path="/hello-sync",
+        server="gunicorn",
+        env=_ENV,
+    ),
+    Target(
+        key="django-asgi",
+        label="django.core.asgi, uvicorn",
+        short="stock ASGI",
+        argv=("-m", "uvicorn", "bench.project.asgi_django:application", *_UVICORN, *_UVICORN_QUIET),
+        path="/hello",
+        server="uvicorn",
+        env=_ENV,
+    ),
+    Target(
+        key="asyncx-asgi",
+        label="django_asyncx.asgi, uvicorn",
+        short="django_asyncx",
+        argv=("-m", "uvicorn", "bench.project.asgi_asyncx:application", *_UVICORN, *_UVICORN_QUIET),
+        path="/hello",
+        server="uvicorn",
+        env=_ENV,
+    ),
+)
+
+BASELINES = ("wsgi", "django-asgi")
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Measure the three targets side by side; print the table; write the JSON result."""
+    return run_http_benchmark(NAME, DESCRIPTION, TARGETS, baselines=BASELINES, options=options)

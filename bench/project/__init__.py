@@ -1,0 +1,1 @@
+"""The Django project the HTTP benchmarks serve: startproject's defaults, DEBUG off."""
