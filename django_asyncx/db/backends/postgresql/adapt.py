@@ -37,6 +37,7 @@ __all__ = [
     "adapt_query",
     "column_converters",
     "configure_connection",
+    "literal_transformer",
     "split_placeholders",
 ]
 
@@ -145,7 +146,8 @@ _ADAPTERS: dict[type, Adapter] = {
 
 
 @lru_cache(maxsize=1)
-def _transformer() -> Any:
+def literal_transformer() -> Any:
+    """A psycopg ``Transformer`` with Django's adapters: how psycopg would write literals."""
     from django.db.backends.postgresql.psycopg_any import get_adapters_template
 
     return Transformer(get_adapters_template(True, datetime.UTC))
@@ -153,7 +155,7 @@ def _transformer() -> Any:
 
 def _psycopg_type(value: object) -> str:
     """The cast psycopg's literal for ``value`` carries ('' when it has none)."""
-    transformer = _transformer()
+    transformer = literal_transformer()
     try:
         dumper = transformer.get_dumper(value, PyFormat.TEXT)
     except Exception:
@@ -202,7 +204,7 @@ def _adapt_other(value: Any) -> tuple[str, Any]:
     cast = _psycopg_type(value)
     if cast:
         # Anything else psycopg can write as a literal travels as its text form.
-        dumped = _transformer().get_dumper(value, PyFormat.TEXT).dump(value)
+        dumped = literal_transformer().get_dumper(value, PyFormat.TEXT).dump(value)
         return f"::text{cast}", bytes(dumped).decode() if dumped is not None else None
     return "", value
 

@@ -61,12 +61,12 @@ class NativeOperations(DatabaseOperations):
 
     def compose_sql(self, sql: str, params: Any) -> str:
         """Interpolate ``params`` as psycopg's client-side binding would."""
-        from .adapt import _transformer
+        from .adapt import literal_transformer
 
         if not params:
             return sql if params is None else sql.replace("%%", "%")
         parts, names = split_placeholders(sql)
-        transformer = _transformer()
+        transformer = literal_transformer()
         out = [parts[0]]
         for index, part in enumerate(parts[1:]):
             value = params[names[index]] if names[index] is not None else params[index]
