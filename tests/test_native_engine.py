@@ -362,6 +362,10 @@ async def test_sync_orm_on_the_loop_still_raises_synchronous_only_operation():
     # Inside the function, other aliases keep Django's guard.
     with pytest.raises(SynchronousOnlyOperation):
         await run(lambda: connections["default"].cursor())
+    # After native calls, this task's connections[DB] is Django's guarded wrapper again.
+    assert type(connections[DB]).__name__ == "DatabaseWrapper"
+    with pytest.raises(SynchronousOnlyOperation):
+        Author.objects.using(DB).exists()
 
 
 async def test_run_native_rejects_an_alias_on_another_engine():
