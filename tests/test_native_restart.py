@@ -57,7 +57,9 @@ async def test_a_server_restart_mid_load_recovers_and_drops_every_broken_connect
     restart_alias,
 ):
     ctl = restart_alias
-    ok, failed, used_after_failure = [], set(), []
+    # Connections (not wrappers: a wrapper whose connect failed holds none and may retry)
+    # that failed a query; kept alive so that identity checks stay meaningful.
+    ok, failed, used_after_failure = [], [], []
     stop = asyncio.Event()
     progress = asyncio.Condition()
 
@@ -67,14 +69,16 @@ async def test_a_server_restart_mid_load_recovers_and_drops_every_broken_connect
 
     def query(index):
         wrapper = connections[ALIAS]
-        if id(wrapper) in failed:
-            used_after_failure.append(id(wrapper))
+        wrapper.ensure_connection()  # OperationalError while the server is down
+        connection = wrapper.connection
+        if any(connection is dead for dead in failed):
+            used_after_failure.append(connection)
         try:
             with wrapper.cursor() as cursor:
                 cursor.execute("SELECT %s::int * 2", [index])
                 return cursor.fetchone()[0]
         except OperationalError:
-            failed.add(id(wrapper))
+            failed.append(connection)
             raise
 
     async def load(worker):

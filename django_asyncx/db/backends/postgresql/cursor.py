@@ -100,6 +100,23 @@ def translate_error(exc: BaseException) -> BaseException:
     return exc
 
 
+# Server shutdown, crash, "cannot connect now".
+_FATAL_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _breaks_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` leaves the connection unusable (as opposed to a failed statement)."""
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        return (
+            sqlstate.startswith("08")
+            or sqlstate in _FATAL_SQLSTATES
+            or isinstance(exc, asyncpg.exceptions._base.FatalPostgresError)
+        )
+    # A client-side encoding error leaves the connection as it was.
+    return not isinstance(exc, asyncpg.exceptions._base.DataError)
+
+
 def _statusrows(status: bytes | str | None) -> int:
     if not status:
         return -1
@@ -144,11 +161,13 @@ class NativeConnection:
         # connection; give it a map to write to (asyncpg has its own codecs).
         self.adapters = AdaptersMap(psycopg.adapters)
         self._converters: dict[str, tuple[Converter, ...] | None] = {}
+        self.broken = False
 
     @property
     def closed(self) -> bool:
-        """Whether the asyncpg connection is closed (or was lost)."""
-        return bool(self.raw.is_closed())
+        """Whether the connection is closed, was lost, or failed in a way that rules out
+        another query on it."""
+        return self.broken or bool(self.raw.is_closed())
 
     def in_transaction(self) -> bool:
         """Whether the server is inside a transaction block (failed ones included)."""
@@ -158,9 +177,15 @@ class NativeConnection:
         """Await ``coro`` on the loop, raising psycopg's errors for asyncpg's."""
         try:
             return await_only(coro)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise translate_error(exc) from exc
-        except asyncpg.exceptions._base.InternalClientError as exc:
+        except (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            OSError,
+            asyncpg.exceptions._base.InternalClientError,
+        ) as exc:
+            if _breaks_connection(exc):
+                # asyncpg may not have seen the socket close yet: never reuse it.
+                self.broken = True
             raise translate_error(exc) from exc
 
     def _needs_begin(self) -> bool:
