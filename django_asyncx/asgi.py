@@ -12,13 +12,17 @@ or daphne. See :mod:`django_asyncx.lifespan` for hooks and per-loop resources.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import django
 from asgiref.sync import iscoroutinefunction
+from django.core import signals
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
+from django.db import connections
 from django.utils.module_loading import import_string
 
 from .conf import asyncx_settings
@@ -42,8 +46,16 @@ class ASGIHandler(DjangoASGIHandler):
     It starts the event-loop block detector (:mod:`django_asyncx.watchdog`) and records the
     request it serves for it. ``ATOMIC_REQUESTS = True`` works for async views: each runs in
     :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts out),
-    where Django refuses them.
+    where Django refuses them. The connections Django's a-methods open on the thread it
+    makes for each request are closed when the request finishes, even with
+    ``CONN_MAX_AGE``: that thread ends with the request, so they could never be reused.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        signals.request_finished.connect(
+            _close_request_thread_connections, dispatch_uid="django_asyncx.asgi.request_thread"
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # The loop-block detector names the request it caught blocking the loop.
@@ -51,9 +63,11 @@ class ASGIHandler(DjangoASGIHandler):
 
         await ensure_loop_watchdog()
         token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
+        thread_token = _request_thread.set(True)
         try:
             await super().__call__(scope, receive, send)
         finally:
+            _request_thread.reset(thread_token)
             current_request.reset(token)
 
     def make_view_atomic(self, view: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,6 +82,22 @@ class ASGIHandler(DjangoASGIHandler):
             if settings_dict["ATOMIC_REQUESTS"] and alias not in non_atomic:
                 view = AsyncAtomic(alias)(view)
         return view
+
+
+# True in the tasks and threads of a request served by ASGIHandler: Django's thread-sensitive
+# calls for it (a-methods, signal receivers) run on a thread made for that request alone.
+_request_thread: ContextVar[bool] = ContextVar("django_asyncx.request_thread", default=False)
+
+
+def _close_request_thread_connections(**kwargs: Any) -> None:
+    # request_finished runs on the request's thread, which ends with the request: a
+    # connection kept there for CONN_MAX_AGE could never be reused, only leaked.
+    if not _request_thread.get():
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        connections.close_all()  # a thread: its own connections
 
 
 class AsyncxApplication:

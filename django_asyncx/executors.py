@@ -109,11 +109,12 @@ _RELEASE = object()
 
 
 class _Worker:
-    __slots__ = ("inbox", "pinned", "thread", "wakeup")
+    __slots__ = ("inbox", "pinned", "stopped", "thread", "wakeup")
 
     def __init__(self, lock: threading.Lock) -> None:
         self.inbox: collections.deque[Any] = collections.deque()
         self.pinned = False
+        self.stopped = False
         self.thread: threading.Thread | None = None
         # One condition per thread over the pool's lock: a delivery wakes its thread only.
         self.wakeup = threading.Condition(lock)
@@ -276,8 +277,12 @@ class BoundedExecutor(Executor):
 
     def _deliver(self, worker: _Worker, item: object) -> None:
         with self._lock:
-            worker.inbox.append(item)
-            worker.wakeup.notify()
+            if not worker.stopped:
+                worker.inbox.append(item)
+                worker.wakeup.notify()
+                return
+        if isinstance(item, _Item):  # its thread is gone: fail the call rather than hang
+            _fail([item], self.name)
 
     def _work(self, worker: _Worker) -> None:
         try:
@@ -297,6 +302,7 @@ class BoundedExecutor(Executor):
         finally:
             _close_thread_connections(self.name)
             with self._lock:
+                worker.stopped = True
                 left = [item for item in worker.inbox if isinstance(item, _Item)]
                 worker.inbox.clear()
             _fail(left, self.name)

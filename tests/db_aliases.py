@@ -88,3 +88,16 @@ def settled_connections(alias: str, expected: int, *, within: float = 10.0) -> i
         if count == expected or time.monotonic() >= deadline:
             return count
         time.sleep(0.02)
+
+
+def stable_connections(alias: str, *, within: float = 10.0) -> int:
+    """:func:`server_connections` once two reads 100 ms apart agree (sessions still closing
+    from an earlier test have gone), or the last read after ``within`` s."""
+    deadline = time.monotonic() + within
+    previous = server_connections(alias)
+    while True:
+        time.sleep(0.1)
+        count = server_connections(alias)
+        if count == previous or time.monotonic() >= deadline:
+            return count
+        previous = count

@@ -1,5 +1,8 @@
-"""The example project's demo URLs, mounted as config/urls.py mounts them (without the admin)."""
+"""The example project's URLs, mounted as config/urls.py mounts them (without the admin)."""
 
 from django.urls import include, path
 
-urlpatterns = [path("", include("demo.urls"))]
+urlpatterns = [
+    path("bank/", include("bank.urls")),
+    path("", include("demo.urls")),
+]

@@ -13,7 +13,12 @@ from django.test import override_settings
 from django_asyncx.db import database_sync_to_async, run_in_db
 from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import ashutdown_executors, get_executor, shutdown_executors
-from tests.db_aliases import on_databases, server_connections, settled_connections
+from tests.db_aliases import (
+    on_databases,
+    server_connections,
+    settled_connections,
+    stable_connections,
+)
 from tests.testapp.models import Author
 
 tenant = contextvars.ContextVar("tenant", default="")
@@ -129,7 +134,7 @@ async def test_eight_sleeps_run_in_parallel_on_a_pool_of_eight():
 @override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 4}}})
 async def test_without_conn_max_age_no_connection_outlives_its_call(alias, conn_max_age):
     conn_max_age(0)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     open_during = []
 
     def query() -> None:
@@ -145,7 +150,7 @@ async def test_without_conn_max_age_no_connection_outlives_its_call(alias, conn_
 @override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 4}}})
 async def test_with_conn_max_age_connections_are_reused_and_closed_at_shutdown(alias, conn_max_age):
     conn_max_age(60)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     ids = await asyncio.gather(*(run_in_db(backend_id, alias, using=alias) for _ in range(60)))
     # At most one session per pool thread, however many calls.
     assert 1 <= len(set(ids)) <= 4
@@ -160,7 +165,7 @@ async def test_many_concurrent_callers_hold_at_most_the_pool_size_of_connections
     alias, conn_max_age
 ):
     conn_max_age(60)
-    baseline = settled_connections(alias, 0)
+    baseline = stable_connections(alias)
     peak = 0
 
     async def watch() -> None:
@@ -203,3 +208,74 @@ async def test_a_broken_connection_is_replaced_not_reused(alias, conn_max_age):
 async def test_the_loop_thread_never_opens_a_connection():
     await run_in_db(lambda: None)
     assert connection.connection is None
+
+
+def end_session_from_outside(alias: str, session: int) -> None:
+    """Kill one server session through another connection, as a restart or a proxy would."""
+    entry = connections[alias].settings_dict
+    if connections[alias].vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(
+            host=entry["HOST"], port=entry["PORT"] or None, user=entry["USER"], dbname="postgres"
+        ) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", [session])
+    else:
+        import MySQLdb
+
+        conn = MySQLdb.connect(
+            host=entry["HOST"], port=int(entry["PORT"] or 3306), user=entry["USER"]
+        )
+        try:
+            conn.cursor().execute(f"KILL {int(session)}")
+        finally:
+            conn.close()
+
+
+@on_databases("postgres", "mariadb")
+@override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 1}}})
+async def test_health_checks_replace_a_connection_the_server_dropped(alias, conn_max_age):
+    conn_max_age(60)
+    entry = connections.settings[alias]
+    saved, entry["CONN_HEALTH_CHECKS"] = entry["CONN_HEALTH_CHECKS"], True
+    try:
+        first = await run_in_db(backend_id, alias, using=alias)
+        await asyncio.to_thread(end_session_from_outside, alias, first)
+        # The pool thread's connection is dead; the check before the next query notices.
+        second = await run_in_db(backend_id, alias, using=alias)
+        assert second != first
+        assert await run_in_db(backend_id, alias, using=alias) == second  # kept, reused
+    finally:
+        entry["CONN_HEALTH_CHECKS"] = saved
+
+
+@pytest.mark.django_db(transaction=True, databases=["postgres"])
+@override_settings(ASYNCX={"EXECUTORS": {"db": {"max_workers": 8}}})
+async def test_psycopg_pool_bounds_connections_and_threads_give_them_back():
+    entry = connections.settings["postgres"]
+    options = entry.setdefault("OPTIONS", {})
+    options["pool"] = {"min_size": 1, "max_size": 3, "timeout": 30}
+    try:
+        baseline = stable_connections("postgres")
+        ids = await asyncio.gather(
+            *(run_in_db(backend_id, "postgres", using="postgres") for _ in range(60))
+        )
+        # Eight threads share the pool's three connections: each call returned its own.
+        assert len(set(ids)) <= 3
+        assert server_connections("postgres") - baseline <= 3
+    finally:
+        await asyncio.to_thread(connections["postgres"].close_pool)
+        del options["pool"]
+    assert settled_connections("postgres", baseline) == baseline
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_decorated_methods_work_as_in_channels_consumers():
+    class Consumer:
+        prefix = "user-"
+
+        @database_sync_to_async
+        def create(self, name: str) -> str:
+            return Author.objects.create(name=self.prefix + name).name
+
+    assert await Consumer().create("ann") == "user-ann"

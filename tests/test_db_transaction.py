@@ -304,3 +304,24 @@ async def test_waiting_for_a_thread_can_be_cancelled_without_leaking_it(settings
         pass
     assert await pool_idle()
     assert get_executor("db").stats().threads == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_pools_shut_down_under_an_open_block_fail_its_calls_instead_of_hanging():
+    async def write_across_a_shutdown() -> None:
+        async with atomic():
+            await run_in_db(add, "default", "x")
+            await asyncio.to_thread(shutdown_executors)
+            await run_in_db(add, "default", "y")
+
+    with pytest.raises(RuntimeError, match="was shut down"):
+        await write_across_a_shutdown()
+    assert await run_in_db(labels, "default") == []
+
+
+@pytest.mark.django_db(transaction=True, databases=["postgres"])
+async def test_on_commit_outside_a_block_uses_the_named_database():
+    order: list[str] = []
+    # Only "postgres" may be used in this test: a callback registered on "default" would fail.
+    await aon_commit(lambda: order.append("ran"), using="postgres")
+    assert order == ["ran"]

@@ -13,7 +13,12 @@ from django_asyncx.asgi import get_asgi_application
 from django_asyncx.db import run_in_db
 from django_asyncx.executors import shutdown_executors
 from tests.asgi_calls import asgi_get, asgi_lifespan, asgi_post_form
-from tests.db_aliases import on_databases, server_connections, settled_connections
+from tests.db_aliases import (
+    on_databases,
+    server_connections,
+    settled_connections,
+    stable_connections,
+)
 
 
 class BankRouter:
@@ -99,7 +104,7 @@ async def test_500_concurrent_requests_hold_at_most_the_pool_and_none_after_shut
     try:
         await run_in_db(open_accounts, ann=50_000, bob=900)
         await asyncio.to_thread(shutdown_executors)  # start from no pool connection at all
-        baseline = await asyncio.to_thread(settled_connections, alias, 0)
+        baseline = await asyncio.to_thread(stable_connections, alias)
         peak = 0
 
         async def watch() -> None:
@@ -124,3 +129,16 @@ async def test_500_concurrent_requests_hold_at_most_the_pool_and_none_after_shut
         assert await asyncio.to_thread(settled_connections, alias, baseline) == baseline
     finally:
         entry["CONN_MAX_AGE"] = saved_age
+
+
+@pytest.mark.django_db
+def test_seed_command_creates_the_accounts_once():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_bank", stdout=out)
+    call_command("seed_bank", "--if-empty", stdout=out)
+    assert balances() == {"alice": 120_000, "bob": 45_000, "carol": 800, "dave": 0}
+    assert out.getvalue().splitlines() == ["bank: 4 accounts", "bank: accounts already exist"]

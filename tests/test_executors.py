@@ -207,3 +207,41 @@ def test_executor_settings_are_validated_with_the_nested_key():
 def test_sizes_come_from_settings_and_the_db_pool():
     assert get_executor("io").max_workers == 3
     assert get_executor("db").max_workers == 8  # no psycopg pool configured
+
+
+def test_db_pool_is_sized_to_the_smallest_psycopg_pool(monkeypatch):
+    from django.conf import settings
+
+    options = settings.DATABASES["postgres"].setdefault("OPTIONS", {})
+    monkeypatch.setitem(options, "pool", {"min_size": 2, "max_size": 5})
+    assert get_executor("db").max_workers == 5
+    shutdown_executors()
+    monkeypatch.setitem(options, "pool", True)  # psycopg_pool's default size
+    assert get_executor("db").max_workers == 4
+
+
+@override_settings(ASYNCX={"EXECUTORS": {"blocking": {"max_workers": 4}}})
+async def test_many_calls_with_cancellations_leave_the_pool_consistent():
+    ran = []
+    lock = threading.Lock()
+
+    def work(i: int) -> int:
+        with lock:
+            ran.append(i)
+        return i
+
+    await run_in_executor(int)  # the pool exists: each task below submits in its first step
+    tasks = [asyncio.create_task(run_in_executor(work, i)) for i in range(2000)]
+    await asyncio.sleep(0)
+    for task in tasks[1::3]:
+        task.cancel()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    finished = [o for o in outcomes if isinstance(o, int)]
+    cancelled = [o for o in outcomes if isinstance(o, asyncio.CancelledError)]
+    assert len(finished) + len(cancelled) == 2000
+    assert set(finished) <= set(ran)  # every result came from a call that ran
+    stats = get_executor("blocking").stats()
+    assert stats.completed + stats.cancelled == 2001  # each call ran or was dropped, once
+    assert stats.completed == len(ran) + 1
+    assert (stats.busy, stats.queued) == (0, 0)
+    assert stats.threads == 4

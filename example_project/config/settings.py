@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_asyncx",
     "demo",
+    "bank",
 ]
 
 MIDDLEWARE = [

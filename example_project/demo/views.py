@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from django_asyncx.db import run_in_db
 
 from .lifespan import page_views
 from .models import Author, Book
@@ -66,7 +67,7 @@ async def api_books(request: HttpRequest) -> JsonResponse:
     except ValueError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     assert limit is not None
-    books = await sync_to_async(book_list)(author_id=author_id, limit=limit)
+    books = await run_in_db(book_list, author_id=author_id, limit=limit)
     counter = await page_views.aget()
     counter.bump(request.path)
     return JsonResponse({"count": len(books), "books": books})
@@ -78,7 +79,7 @@ def _counts() -> dict[str, int]:
 
 async def api_stats(request: HttpRequest) -> JsonResponse:
     """``GET /api/stats/``: how many authors and books, and this event loop's page views."""
-    counts = await sync_to_async(_counts)()
+    counts = await run_in_db(_counts)
     counter = await page_views.aget()
     counter.bump(request.path)
     return JsonResponse({**counts, "page_views": counter.total, "database": connection.vendor})

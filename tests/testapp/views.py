@@ -33,3 +33,8 @@ async def sleep_politely(request: HttpRequest) -> HttpResponse:
     """The same wait, awaited: the loop stays free."""
     await asyncio.sleep(0.3)
     return HttpResponse("slept")
+
+
+async def count_entries(request: HttpRequest, alias: str) -> HttpResponse:
+    """Django's own a-method, outside any transaction: it runs on the request's thread."""
+    return HttpResponse(str(await Entry.objects.using(alias).acount()))
