@@ -126,3 +126,27 @@ async def test_related_managers_a_methods_run_natively(no_threads):
     await ann.edited.aremove(edited)  # nullable FK: the reverse manager has aremove
     assert await ann.edited.acount() == 0
     assert not hasattr(ann.books, "aremove")  # non-nullable FK: no aremove, as in Django
+
+
+async def test_generic_relations_and_aprefetch_related_objects_run_natively(no_threads):
+    from django.db.models import aprefetch_related_objects
+
+    from tests.nativeapp.models import Comment
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from django_asyncx.db import run_in_db
+
+    # Getting a generic relation's manager looks the content type up synchronously (Django
+    # does this for any async code): warm Django's content-type cache first.
+    await run_in_db(lambda: ContentType.objects.db_manager(DB).get_for_model(Book), using=DB)
+    ann = await Author.objects.using(DB).acreate(name="Ann")
+    book = await Book.objects.using(DB).acreate(title="t", author=ann)
+    await book.comments.acreate(text="first")
+    comment = await Comment.objects.using(DB).acreate(target=book, text="second")
+    await book.comments.aremove(comment)  # deletes it, as Django does for generic relations
+    assert [c.text async for c in book.comments.all()] == ["first"]
+    books = [b async for b in Book.objects.using(DB).all()]
+    await aprefetch_related_objects(books, "comments", "author")
+    assert [c.text for c in books[0].comments.all()] == ["first"]
+    assert books[0].author.name == "Ann"

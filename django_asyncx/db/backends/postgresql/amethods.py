@@ -14,19 +14,21 @@ Two ways in:
   on Django's ``QuerySet``, ``RawQuerySet`` and ``Model`` at startup, when an alias uses the
   native engine (:func:`install`).
 
-With :func:`install`, the related managers of foreign keys and many-to-many fields
-(``author.books.aadd(...)``, ``aremove``, ``aclear``, ``aset``, ``acreate``,
-``aget_or_create``, ``aupdate_or_create``) take the native path too. Not covered (they keep
-Django's thread path): generic relations' managers and ``aprefetch_related_objects``.
+With :func:`install`, the related managers of foreign keys, many-to-many fields and generic
+relations (``author.books.aadd(...)``, ``aremove``, ``aclear``, ``aset``, ``acreate``,
+``aget_or_create``, ``aupdate_or_create``) and ``aprefetch_related_objects()`` take the
+native path too.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
+from django.apps import apps
 from django.db import models, router
+from django.db.models import query as query_module
 from django.db.models.fields import related_descriptors
 from django.db.models.query import QuerySet, RawQuerySet
 
@@ -70,6 +72,7 @@ _DJANGO_QUERYSET["__aiter__"] = QuerySet.__aiter__
 _DJANGO_QUERYSET["aiterator"] = QuerySet.aiterator
 _DJANGO_RAW_AITER = RawQuerySet.__aiter__
 _DJANGO_MODEL = {name: getattr(models.Model, name) for name in MODEL_METHODS}
+_DJANGO_APREFETCH = query_module.aprefetch_related_objects
 
 
 def _queryset_alias(queryset: Any, write: bool) -> str:
@@ -204,6 +207,29 @@ def _native_related(manager_class: type) -> type:
     )
 
 
+def _generic_related(superclass: type, rel: Any) -> type:
+    from django.contrib.contenttypes import fields
+
+    return _native_related(_django_generic_factory(fields)(superclass, rel))
+
+
+def _django_generic_factory(fields: Any) -> Any:
+    factory = fields.create_generic_related_manager
+    return getattr(factory, "django_factory", factory)
+
+
+async def _aprefetch_related_objects(model_instances: Any, *related_lookups: Any) -> None:
+    """Django's ``aprefetch_related_objects()``, natively for native-engine aliases."""
+    instances = list(model_instances)
+    alias = instances[0]._state.db if instances else None
+    if alias is None or not uses_native_path(alias):
+        await _DJANGO_APREFETCH(instances, *related_lookups)
+        return
+    await run_native(
+        partial(query_module.prefetch_related_objects, instances, *related_lookups), using=alias
+    )
+
+
 def _reverse_many_to_one(superclass: type, rel: Any) -> type:
     return _native_related(_DJANGO_FACTORIES[0](superclass, rel))
 
@@ -256,6 +282,14 @@ def install() -> None:
     # Related managers are classes built on first use of each relation: build them native.
     related_descriptors.create_reverse_many_to_one_manager = _reverse_many_to_one
     related_descriptors.create_forward_many_to_many_manager = _forward_many_to_many
+    if apps.is_installed("django.contrib.contenttypes"):
+        from django.contrib.contenttypes import fields
+
+        generic = cast(Any, _generic_related)
+        generic.django_factory = fields.create_generic_related_manager
+        fields.create_generic_related_manager = generic
+    query_module.aprefetch_related_objects = _aprefetch_related_objects
+    models.aprefetch_related_objects = _aprefetch_related_objects
     _installed = True
 
 
@@ -269,6 +303,12 @@ def uninstall() -> None:
         setattr(models.Model, name, method)
     related_descriptors.create_reverse_many_to_one_manager = _DJANGO_FACTORIES[0]
     related_descriptors.create_forward_many_to_many_manager = _DJANGO_FACTORIES[1]
+    if apps.is_installed("django.contrib.contenttypes"):
+        from django.contrib.contenttypes import fields
+
+        fields.create_generic_related_manager = _django_generic_factory(fields)
+    query_module.aprefetch_related_objects = _DJANGO_APREFETCH
+    models.aprefetch_related_objects = _DJANGO_APREFETCH
     _installed = False
 
 
