@@ -157,3 +157,21 @@ def test_system_checks_report_bad_native_options_and_missing_packages(monkeypatc
     assert [e.id for e in errors] == ["asyncx.E040", "asyncx.E041"]
     assert "needs asyncpg" in errors[0].msg
     assert "django-asyncx[postgres]" in errors[0].hint
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_libpq_options_the_native_path_honours(native_options_set):
+    from psycopg import IsolationLevel
+
+    native_options_set(
+        isolation_level=IsolationLevel.SERIALIZABLE, application_name="asyncx-native-test"
+    )
+
+    def session():
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            isolation = cursor.fetchone()[0]
+            cursor.execute("SHOW application_name")
+            return isolation, cursor.fetchone()[0]
+
+    assert await run_native(session, using=DB) == ("serializable", "asyncx-native-test")
