@@ -129,13 +129,11 @@ async def test_related_managers_a_methods_run_natively(no_threads):
 
 
 async def test_generic_relations_and_aprefetch_related_objects_run_natively(no_threads):
+    from django.contrib.contenttypes.models import ContentType
     from django.db.models import aprefetch_related_objects
 
-    from tests.nativeapp.models import Comment
-
-    from django.contrib.contenttypes.models import ContentType
-
     from django_asyncx.db import run_in_db
+    from tests.nativeapp.models import Comment
 
     # Getting a generic relation's manager looks the content type up synchronously (Django
     # does this for any async code): warm Django's content-type cache first.
