@@ -423,3 +423,24 @@ async def test_what_cannot_work_natively_says_so():
 
     with pytest.raises(NotSupportedError, match="COPY"):
         await run(copy)
+
+
+async def test_strings_where_the_server_expects_another_type_work_as_with_psycopg():
+    import datetime
+
+    from django.db.models import IntegerField, Value
+    from django.db.models.functions import Cast
+
+    def work():
+        tag = Tag.objects.using(DB).create(name="x")
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SELECT name FROM nativeapp_tag WHERE id = %s", [str(tag.pk)])
+            by_string_id = cursor.fetchone()
+            cursor.execute("SELECT %s::date, %s", ["2024-02-29", "plain"])
+            dates = cursor.fetchone()
+            cursor.execute("SELECT name FROM nativeapp_tag WHERE id = %s", [str(tag.pk)])
+            again = cursor.fetchone()  # the rewrite is cached
+        cast = Tag.objects.using(DB).annotate(n=Cast(Value("41"), IntegerField())).get().n
+        return by_string_id, dates, again, cast
+
+    assert await run(work) == (("x",), (datetime.date(2024, 2, 29), "plain"), ("x",), 41)

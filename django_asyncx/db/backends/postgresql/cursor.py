@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -100,6 +101,20 @@ def translate_error(exc: BaseException) -> BaseException:
     return exc
 
 
+_DOLLAR = re.compile(r"\$(\d+)(?!\d)")
+# Types a string parameter goes to as is.
+_TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "char", "citext"})
+
+
+def _is_argument_error(exc: BaseException) -> bool:
+    """Whether asyncpg refused an argument before sending anything (not a server error)."""
+    return str(exc).startswith("invalid input for query argument")
+
+
+def _text_positions(args: Sequence[Any]) -> tuple[int, ...]:
+    return tuple(index for index, arg in enumerate(args) if isinstance(arg, str))
+
+
 # Server shutdown, crash, "cannot connect now".
 _FATAL_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
@@ -161,6 +176,7 @@ class NativeConnection:
         # connection; give it a map to write to (asyncpg has its own codecs).
         self.adapters = AdaptersMap(psycopg.adapters)
         self._converters: dict[str, tuple[Converter, ...] | None] = {}
+        self._rewrites: dict[tuple[str, tuple[int, ...]], str] = {}
         self.broken = False
 
     @property
@@ -199,11 +215,49 @@ class NativeConnection:
     async def _extended(self, sql: str, args: Sequence[Any], begin: bool) -> tuple[Any, ...]:
         if begin:
             await self.raw.execute("BEGIN")
+        run_sql = sql
+        if self._rewrites:
+            run_sql = self._rewrites.get((sql, _text_positions(args)), sql)
+        try:
+            return await self._bind_execute(run_sql, args)
+        except (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError) as exc:
+            if not _is_argument_error(exc):
+                raise
+            # A string where the server expects another type (raw SQL such as
+            # "WHERE id = %s" with "5", or Cast(Value("5"), IntegerField())): psycopg would
+            # have sent the quoted literal '5', which the server converts. Do the same:
+            # $n::text::<type>. Nothing reached the server, so retrying is safe.
+            rewritten = await self._text_rewrite(sql, args)
+            if rewritten is None or run_sql is not sql:
+                raise
+            return await self._bind_execute(rewritten, args)
+
+    async def _bind_execute(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...]:
         # Connection.fetch() has no row count and no column types; this is the call it makes.
         (rows, status, _done), stmt = await self.raw._Connection__execute(
             sql, args, 0, None, return_status=True
         )
         return rows, status, stmt
+
+    async def _text_rewrite(self, sql: str, args: Sequence[Any]) -> str | None:
+        positions = _text_positions(args)
+        if not positions:
+            return None
+        types = (await self.raw._get_statement(sql, None))._get_parameters()
+        casts = {
+            index: f'::text::"{types[index].schema}"."{types[index].name}"'
+            for index in positions
+            if index < len(types) and types[index].name not in _TEXTUAL
+        }
+        if not casts:
+            return None
+        rewritten = _DOLLAR.sub(
+            lambda match: match.group(0) + casts.get(int(match.group(1)) - 1, ""), sql
+        )
+        if len(self._rewrites) > 256:
+            self._rewrites.clear()
+        self._rewrites[(sql, positions)] = rewritten
+        return rewritten
 
     async def _many(self, sql: str, args: list[Sequence[Any]], begin: bool) -> None:
         if begin:
