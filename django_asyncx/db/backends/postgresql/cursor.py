@@ -19,14 +19,14 @@ from typing import Any, NamedTuple
 import asyncpg
 import psycopg
 from django.db.utils import NotSupportedError
-from psycopg import errors as pg_errors
 from psycopg.adapt import AdaptersMap
 
 from django_asyncx.db.greenlet import await_only
 
 from .adapt import Converter, adapt_query, column_converters
+from .errors import breaks_connection, is_argument_error, translate_error
 
-__all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor", "translate_error"]
+__all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor"]
 
 # Statements without parameters that return no rows go by the simple query protocol: the
 # unique names Django gives savepoints do not fill the prepared-statement cache, and a
@@ -72,64 +72,13 @@ class Column(NamedTuple):
     null_ok: bool | None = None
 
 
-def translate_error(exc: BaseException) -> BaseException:
-    """The psycopg error a psycopg connection would have raised for asyncpg's ``exc``."""
-    if isinstance(exc, asyncpg.PostgresError):
-        message = str(exc)
-        detail = getattr(exc, "detail", None)
-        if detail:
-            message = f"{message}\nDETAIL:  {detail}"
-        sqlstate = getattr(exc, "sqlstate", None) or ""
-        try:
-            error_class: type[psycopg.Error] = pg_errors.lookup(sqlstate)
-        except KeyError:
-            error_class = {
-                "08": psycopg.OperationalError,
-                "22": psycopg.DataError,
-                "23": psycopg.IntegrityError,
-                "40": pg_errors.TransactionRollback,
-                "42": psycopg.ProgrammingError,
-                "57": psycopg.OperationalError,
-            }.get(sqlstate[:2], psycopg.DatabaseError)
-        return error_class(message)
-    if isinstance(exc, asyncpg.exceptions._base.DataError):
-        return psycopg.DataError(str(exc))
-    if isinstance(
-        exc, asyncpg.InterfaceError | OSError | asyncpg.exceptions._base.InternalClientError
-    ):
-        return psycopg.OperationalError(f"{type(exc).__name__}: {exc}")
-    return exc
-
-
 _DOLLAR = re.compile(r"\$(\d+)(?!\d)")
 # Types a string parameter goes to as is.
 _TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "char", "citext"})
 
 
-def _is_argument_error(exc: BaseException) -> bool:
-    """Whether asyncpg refused an argument before sending anything (not a server error)."""
-    return str(exc).startswith("invalid input for query argument")
-
-
 def _text_positions(args: Sequence[Any]) -> tuple[int, ...]:
     return tuple(index for index, arg in enumerate(args) if isinstance(arg, str))
-
-
-# Server shutdown, crash, "cannot connect now".
-_FATAL_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
-
-
-def _breaks_connection(exc: BaseException) -> bool:
-    """Whether ``exc`` leaves the connection unusable (as opposed to a failed statement)."""
-    if isinstance(exc, asyncpg.PostgresError):
-        sqlstate = getattr(exc, "sqlstate", None) or ""
-        return (
-            sqlstate.startswith("08")
-            or sqlstate in _FATAL_SQLSTATES
-            or isinstance(exc, asyncpg.exceptions._base.FatalPostgresError)
-        )
-    # A client-side encoding error leaves the connection as it was.
-    return not isinstance(exc, asyncpg.exceptions._base.DataError)
 
 
 def _statusrows(status: bytes | str | None) -> int:
@@ -199,7 +148,7 @@ class NativeConnection:
             OSError,
             asyncpg.exceptions._base.InternalClientError,
         ) as exc:
-            if _breaks_connection(exc):
+            if breaks_connection(exc):
                 # asyncpg may not have seen the socket close yet: never reuse it.
                 self.broken = True
             raise translate_error(exc) from exc
@@ -221,7 +170,7 @@ class NativeConnection:
         try:
             return await self._bind_execute(run_sql, args)
         except (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError) as exc:
-            if not _is_argument_error(exc):
+            if not is_argument_error(exc):
                 raise
             # A string where the server expects another type (raw SQL such as
             # "WHERE id = %s" with "5", or Cast(Value("5"), IntegerField())): psycopg would

@@ -21,7 +21,8 @@ from django_asyncx.db.greenlet import await_only, in_greenlet
 
 from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
-from .cursor import NativeConnection, NativeCursor, NativeServerCursor, translate_error
+from .cursor import NativeConnection, NativeCursor, NativeServerCursor
+from .errors import translate_error
 
 __all__ = ["NativeDatabaseWrapper", "NativeOperations"]
 
