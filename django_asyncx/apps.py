@@ -28,3 +28,21 @@ class AsyncxConfig(AppConfig):
             from .db import guard as lazy_access_guard
 
             lazy_access_guard.install()
+        self._install_native_amethods()
+
+    def _install_native_amethods(self) -> None:
+        from django.db import connections
+
+        from .conf import asyncx_settings
+        from .exceptions import ConfigurationError
+
+        try:
+            wanted = asyncx_settings.NATIVE_AMETHODS
+        except ConfigurationError:
+            return  # the asyncx.E001 check reports the invalid ASYNCX
+        native_engine = "django_asyncx.db.backends.postgresql"
+        if wanted and any(db["ENGINE"] == native_engine for db in connections.settings.values()):
+            # Imported only here: asyncpg and greenlet load only when the engine is in use.
+            from .db.backends.postgresql import amethods
+
+            amethods.install()

@@ -3,6 +3,9 @@
 * ``asyncx.E001``: ``ASYNCX`` is not valid (unknown key, wrong kind of value).
 * ``asyncx.E002``: an ``ASYNCX["LIFESPAN"]`` or ``ASYNCX["WEBSOCKET_APPLICATION"]`` entry
   cannot be imported.
+* ``asyncx.E040``: an alias uses the native PostgreSQL engine but asyncpg or greenlet is not
+  installed.
+* ``asyncx.E041``: a native engine key of ``DATABASES[alias]["OPTIONS"]`` is not valid.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from django.utils.module_loading import import_string
 from . import conf
 from .exceptions import ConfigurationError
 
-__all__ = ["check_settings", "register"]
+__all__ = ["check_native_engine", "check_settings", "register"]
+
+NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 
 
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Any]:
@@ -49,6 +54,39 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
     return errors
 
 
+def check_native_engine(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Any]:
+    """For aliases on the native engine: its packages are installed, its OPTIONS valid."""
+    aliases = [
+        alias
+        for alias, entry in getattr(settings, "DATABASES", {}).items()
+        if entry.get("ENGINE") == NATIVE_ENGINE
+    ]
+    if not aliases:
+        return []
+    errors: list[Any] = []
+    for package in ("asyncpg", "greenlet"):
+        try:
+            import_module(package)
+        except ImportError:
+            errors.append(
+                checks.Error(
+                    f"DATABASES[{aliases[0]!r}] uses {NATIVE_ENGINE}, which needs {package}, "
+                    "and it cannot be imported",
+                    hint='Install the extra: pip install "django-asyncx[postgres]".',
+                    id="asyncx.E040",
+                )
+            )
+    from .db.backends.postgresql.options import native_options
+
+    for alias in aliases:
+        try:
+            native_options(alias, settings.DATABASES[alias].get("OPTIONS") or {})
+        except ConfigurationError as exc:
+            errors.append(checks.Error(str(exc), id="asyncx.E041"))
+    return errors
+
+
 def register() -> None:
     """Register the checks with Django (called by the AppConfig)."""
     checks.register(check_settings, "asyncx")
+    checks.register(check_native_engine, "asyncx", checks.Tags.database)

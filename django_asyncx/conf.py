@@ -201,6 +201,14 @@ OPTIONS: dict[str, Option] = {
         accepted="a dict with keys client, request_id_header, server_timing, error_responses",
         convert=parse_middleware,
     ),
+    "NATIVE_AMETHODS": Option(
+        default=True,
+        accepted=(
+            "True or False: whether Django's a-methods (aget, acreate, async for, asave...) "
+            "take the native path for aliases on the native PostgreSQL engine"
+        ),
+        convert=_bool,
+    ),
 }
 
 

@@ -6,6 +6,8 @@ the built-in or Django exception it is a kind of, so existing ``except`` clauses
     AsyncxError
     ├── ConfigurationError        (also django.core.exceptions.ImproperlyConfigured)
     ├── LifespanError             (also RuntimeError): a startup or shutdown hook failed
+    ├── MissingGreenletError      (also RuntimeError): native-engine I/O outside run_native()
+    ├── PoolTimeoutError          (also TimeoutError): no native connection freed in time
     ├── UnsupportedScopeError     (also ValueError): an ASGI scope type the entry cannot serve
     ├── TransactionTaskError      (also RuntimeError): a task used an async transaction block
     │                             it does not own (it outlived the block, or opened a nested
@@ -34,6 +36,8 @@ __all__ = [
     "ConfigurationError",
     "LazyAccessError",
     "LifespanError",
+    "MissingGreenletError",
+    "PoolTimeoutError",
     "RenderInEventLoopError",
     "ResponseTooLarge",
     "TransactionTaskError",
@@ -59,6 +63,18 @@ class ConfigurationError(AsyncxError, ImproperlyConfigured):
 
 class LifespanError(AsyncxError, RuntimeError):
     """A lifespan startup or shutdown hook raised; the message names the hook."""
+
+
+class MissingGreenletError(AsyncxError, RuntimeError):
+    """Code that needs the native engine's greenlet ran outside it.
+
+    The native PostgreSQL path only runs inside ``run_native()`` (or ``run_in_db`` for an
+    alias on ``django_asyncx.db.backends.postgresql``).
+    """
+
+
+class PoolTimeoutError(AsyncxError, TimeoutError):
+    """No native connection became free within ``OPTIONS["native_acquire_timeout"]``."""
 
 
 class UnsupportedScopeError(AsyncxError, ValueError):

@@ -2,9 +2,10 @@
 
 Databases (aliases): ``default`` is SQLite; ``postgres`` is the server from
 :func:`django_asyncx.testing.services.postgres_url` (``DATABASE_URL``, else 127.0.0.1:5432,
-else a throwaway embedded server); ``mariadb`` is present when a MariaDB answers on
-127.0.0.1:3306. Test database names carry a suffix unique to the checkout, so two checkouts
-can run their suites at once against the same servers.
+else a throwaway embedded server); ``native`` is the same PostgreSQL server on the
+native asyncpg engine (``django_asyncx.db.backends.postgresql``); ``mariadb`` is present
+when a MariaDB answers on 127.0.0.1:3306. Test database names carry a suffix unique to the
+checkout, so two checkouts can run their suites at once against the same servers.
 """
 
 import hashlib
@@ -29,12 +30,16 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "django_asyncx",
     "demo",
     "bank",
     "aggregator",
     "tests.testapp",
+    "tests.nativeapp",
 ]
+
+DATABASE_ROUTERS = ["tests.nativeapp.routers.NativeAppRouter"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -71,6 +76,12 @@ DATABASES = {
         **services.database_settings(services.postgres_url()),
         # No dependency on "default": a run that selects only PostgreSQL tests still works.
         "TEST": {"NAME": f"test_asyncx_{_suffix}", "DEPENDENCIES": []},
+    },
+    # The native asyncpg engine on the same server (its own test database).
+    "native": {
+        **services.database_settings(services.postgres_url()),
+        "ENGINE": "django_asyncx.db.backends.postgresql",
+        "TEST": {"NAME": f"test_asyncx_native_{_suffix}", "DEPENDENCIES": []},
     },
 }
 if (mariadb := services.mariadb_url(required=False)) is not None:

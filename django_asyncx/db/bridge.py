@@ -11,6 +11,11 @@ Calls from different tasks run in parallel, up to the size of the ``db`` executo
 sync request does, so ``CONN_MAX_AGE``, ``CONN_HEALTH_CHECKS`` and psycopg's ``pool`` option
 behave as under WSGI, and a pool thread closes its connections when the pool shuts down.
 Inside ``async with atomic()`` the call runs on the block's thread, in its transaction.
+
+For an alias on the native engine (``ENGINE: "django_asyncx.db.backends.postgresql"``) the
+call takes the native path instead: the same function runs in a greenlet on the event loop,
+its queries awaited on asyncpg, with no thread (see
+:mod:`django_asyncx.db.backends.postgresql.native`); :func:`_path` decides.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from functools import partial, wraps
 from typing import Any, overload
 
 from asgiref.sync import SyncToAsync
-from django.db import close_old_connections, connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import _require_sync, aget_executor, call_in_executor
@@ -30,19 +35,33 @@ from . import transaction
 __all__ = ["database_sync_to_async", "run_in_db"]
 
 THREAD = "thread"
+NATIVE = "native"
+_NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 
 
 def _path(using: str | None) -> str:
-    """How :func:`run_in_db` reaches the database behind ``using``.
+    """How :func:`run_in_db` (and :func:`~django_asyncx.db.atomic`) reach ``using``'s database.
 
-    The one place that decides it per alias. Every alias takes the thread path today; an
-    alias on a native async engine will get its own path here.
+    The one place that decides it per alias: an alias on the native engine
+    (``ENGINE: "django_asyncx.db.backends.postgresql"``, or a subclass of its wrapper) takes
+    the native path (asyncpg, in a greenlet on the loop, no thread); every other alias the
+    thread path.
     """
-    if using is not None and using not in connections.settings:
+    alias = DEFAULT_DB_ALIAS if using is None else using
+    settings = connections.settings
+    if alias not in settings:
         raise ConfigurationError(
-            f"using={using!r} is not a database alias; aliases: {', '.join(connections.settings)}"
+            f"using={using!r} is not a database alias; aliases: {', '.join(settings)}"
         )
-    return THREAD
+    engine = settings[alias]["ENGINE"]
+    if engine == _NATIVE_ENGINE:
+        return NATIVE
+    if engine.startswith("django.db.backends."):
+        return THREAD
+    # A third-party ENGINE may subclass the native one; only then import it.
+    from .backends.postgresql.native import uses_native_path
+
+    return NATIVE if uses_native_path(alias) else THREAD
 
 
 def _with_fresh_connections[R](fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
@@ -58,14 +77,16 @@ def _with_fresh_connections[R](fn: Callable[..., R], *args: Any, **kwargs: Any) 
 async def _run[R](
     fn: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any], using: str | None
 ) -> R:
+    if _path(using) == NATIVE:
+        from .backends.postgresql.native import run_native
+
+        return await run_native(fn, *args, using=using, **kwargs)
     block = transaction.current_block()
     if block is not None:
         block.check_usable()
         # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext
         # the block entered), or to the waiting thread of an on_commit callback.
         return await SyncToAsync(partial(fn, *args, **kwargs), thread_sensitive=True)()
-    if _path(using) != THREAD:  # pragma: no cover - the native engine's branch goes here
-        raise NotImplementedError(f"no bridge path for using={using!r}")
     pool = await aget_executor("db")
     return await call_in_executor(pool, _with_fresh_connections, (fn, *args), kwargs)
 

@@ -5,7 +5,7 @@ would run a query on the event loop; Django refuses with a bare ``SynchronousOnl
 With the guard on (``ASYNCX["LAZY_ACCESS_GUARD"]``, the default), the error is a
 :class:`~django_asyncx.exceptions.LazyAccessError` (a ``SynchronousOnlyOperation``) that
 names the model, the field and the fix. Sync code, including code run through
-:func:`~django_asyncx.db.run_in_db`, loads lazily as usual.
+:func:`~django_asyncx.db.run_in_db` (on either path), loads lazily as usual.
 
 On Django 6.1 the guard is a fetch mode wrapping the default one (``FETCH_ONE``), so a
 queryset's own ``.fetch_mode(...)`` replaces it; on Django 5.2 it wraps the lazy-loading
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,10 @@ __all__ = ["in_async_context", "install", "lazy_access_error", "uninstall"]
 def in_async_context() -> bool:
     """Whether a lazy load here would run on an event loop (and Django would refuse it)."""
     if os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
+        return False
+    # Sync code in the native engine's greenlet loads lazily through asyncpg: not a problem.
+    native = sys.modules.get("django_asyncx.db.greenlet")
+    if native is not None and native.in_greenlet():
         return False
     try:
         asyncio.get_running_loop()

@@ -17,6 +17,10 @@ block enters asgiref's ``ThreadSensitiveContext(executor=...)`` with that thread
 blocks are savepoints. An exception or a cancellation rolls back; ``on_commit`` callbacks run
 after the commit (see :func:`aon_commit` for async ones).
 
+For an alias on the native engine the block is the native path's (one asyncpg connection
+bound to the task for the block, no thread; see
+:func:`django_asyncx.db.backends.postgresql.native.native_atomic`), with the same rules.
+
 Tasks spawned inside the block share its transaction while it lasts; a database call they
 make after it ended raises :class:`~django_asyncx.exceptions.TransactionTaskError` (Django's
 a-methods raise asgiref's ``RuntimeError``) instead of running outside the transaction.
@@ -31,7 +35,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from functools import partial, wraps
 from types import TracebackType
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync, iscoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
@@ -39,6 +43,9 @@ from django.db import transaction as django_transaction
 
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 from django_asyncx.executors import Lane, aget_executor
+
+if TYPE_CHECKING:
+    from .backends.postgresql.native import NativeAtomic
 
 __all__ = ["AsyncAtomic", "aon_commit", "atomic", "current_block"]
 
@@ -118,6 +125,12 @@ async def _acquire_lane() -> Lane:
         raise
 
 
+def _is_native(alias: str) -> bool:
+    from .bridge import NATIVE, _path
+
+    return _path(alias) == NATIVE
+
+
 class AsyncAtomic:
     """``async with AsyncAtomic(using, savepoint=..., durable=...)``: see :func:`atomic`."""
 
@@ -130,6 +143,7 @@ class AsyncAtomic:
         self.savepoint = savepoint
         self.durable = durable
         self._entered: list[tuple[_Block, bool, list[Any], Any]] = []
+        self._native: list[NativeAtomic] = []
 
     def _alias(self) -> str:
         alias = self.using or DEFAULT_DB_ALIAS
@@ -142,6 +156,13 @@ class AsyncAtomic:
 
     async def __aenter__(self) -> AsyncAtomic:
         alias = self._alias()
+        if _is_native(alias):
+            from .backends.postgresql.native import NativeAtomic
+
+            native = NativeAtomic(alias, self.savepoint, self.durable)
+            await native.__aenter__()
+            self._native.append(native)
+            return self
         task = asyncio.current_task()
         block = _block.get()
         outermost = block is None or block.exited or block.closing
@@ -182,6 +203,9 @@ class AsyncAtomic:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if _is_native(self._alias()):
+            await self._native.pop().__aexit__(exc_type, exc, tb)
+            return
         block, outermost, django_atomic, token = self._entered.pop()
         if outermost:
             block.closing = True
@@ -276,6 +300,17 @@ async def aon_commit(
     """
     if not callable(callback):
         raise TypeError(f"aon_commit() needs a callable, got {callback!r}")
+    if _is_native(using or DEFAULT_DB_ALIAS):
+        # On the native path Django's hooks run in the greenlet, which can await: register
+        # the callback with Django, on the task's native connection (its block's, if any).
+        from .bridge import run_in_db
+        from .greenlet import await_only
+
+        hook = (lambda: await_only(callback())) if iscoroutinefunction(callback) else callback
+        # run_in_db's using= picks the path; on_commit needs its own using= too.
+        register = partial(django_transaction.on_commit, hook, using=using, robust=robust)
+        await run_in_db(register, using=using)
+        return
     sync_callback: Callable[[], Any] = (
         async_to_sync(callback) if iscoroutinefunction(callback) else callback
     )

@@ -2,8 +2,9 @@
 
 Environment variables:
 
-* ``DATABASE_URL``: the database, e.g. ``postgresql://postgres@127.0.0.1:5432/demo`` or
-  ``mysql://root@127.0.0.1:3306/demo``; without it, SQLite in ``example_project/db.sqlite3``.
+* ``DATABASE_URL``: the database, e.g. ``postgresql://postgres@127.0.0.1:5432/demo`` (served
+  by the native asyncpg engine) or ``mysql://root@127.0.0.1:3306/demo``; without it, SQLite in
+  ``example_project/db.sqlite3``.
 * ``REDIS_URL``: a Redis server for the cache, e.g. ``redis://127.0.0.1:6379/0``; without it,
   the local-memory cache.
 * ``DJANGO_DEBUG``: ``0`` turns debug mode off (it is on by default in this example).
@@ -67,6 +68,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
     ),
 }
+# On PostgreSQL, the native engine: async views run the ORM on asyncpg, without threads
+# (sync code such as migrate keeps psycopg).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "django_asyncx.db.backends.postgresql"
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -1,0 +1,1 @@
+"""The models of ``python -m bench.native_orm`` (tables created by the benchmark itself)."""

@@ -1,0 +1,3 @@
+"""Database backends (ENGINEs) shipped with django_asyncx."""
+
+__all__: list[str] = []

@@ -1,0 +1,38 @@
+"""ENGINE ``django_asyncx.db.backends.postgresql``.
+
+In sync code (migrations, management commands, WSGI, the test runner) this is Django's own
+PostgreSQL backend on psycopg, unchanged. In async code, ``run_native()`` (and ``run_in_db``,
+``database_sync_to_async`` and ``async with atomic()``) run the ORM on asyncpg, with a
+:class:`~.wrapper.NativeDatabaseWrapper` per call; see :mod:`.native`.
+
+The native path's pool settings are ``native_*`` keys of ``OPTIONS``
+(:mod:`.options`); they are validated when the wrapper is created and never reach psycopg.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
+
+from .options import NATIVE_KEYS, NativeOptions, native_options
+
+__all__ = ["DatabaseWrapper"]
+
+
+class DatabaseWrapper(PostgresDatabaseWrapper):
+    """Django's PostgreSQL wrapper, which also knows its alias's native pool settings."""
+
+    def __init__(self, settings_dict: dict[str, Any], alias: str = DEFAULT_DB_ALIAS) -> None:
+        super().__init__(settings_dict, alias)
+        self.native_options: NativeOptions = native_options(
+            alias, settings_dict.get("OPTIONS") or {}
+        )
+
+    def get_connection_params(self) -> dict[str, Any]:
+        """psycopg's connection parameters, without the native path's keys."""
+        params: dict[str, Any] = super().get_connection_params()
+        for key in NATIVE_KEYS:
+            params.pop(key, None)
+        return params

@@ -1,0 +1,64 @@
+"""asyncpg's errors as psycopg's, so that Django maps them as on the sync path.
+
+A unique violation is a ``psycopg.errors.UniqueViolation`` (Django: ``IntegrityError``), a
+lost connection a ``psycopg.OperationalError`` (Django: ``OperationalError``), and so on.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import psycopg
+from psycopg import errors as pg_errors
+
+__all__ = ["breaks_connection", "is_argument_error", "translate_error"]
+
+
+def translate_error(exc: BaseException) -> BaseException:
+    """The psycopg error a psycopg connection would have raised for asyncpg's ``exc``."""
+    if isinstance(exc, asyncpg.PostgresError):
+        message = str(exc)
+        detail = getattr(exc, "detail", None)
+        if detail:
+            message = f"{message}\nDETAIL:  {detail}"
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        try:
+            error_class: type[psycopg.Error] = pg_errors.lookup(sqlstate)
+        except KeyError:
+            error_class = {
+                "08": psycopg.OperationalError,
+                "22": psycopg.DataError,
+                "23": psycopg.IntegrityError,
+                "40": pg_errors.TransactionRollback,
+                "42": psycopg.ProgrammingError,
+                "57": psycopg.OperationalError,
+            }.get(sqlstate[:2], psycopg.DatabaseError)
+        return error_class(message)
+    if isinstance(exc, asyncpg.exceptions._base.DataError):
+        return psycopg.DataError(str(exc))
+    if isinstance(
+        exc, asyncpg.InterfaceError | OSError | asyncpg.exceptions._base.InternalClientError
+    ):
+        return psycopg.OperationalError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def is_argument_error(exc: BaseException) -> bool:
+    """Whether asyncpg refused an argument before sending anything (not a server error)."""
+    return str(exc).startswith("invalid input for query argument")
+
+
+# Server shutdown, crash, "cannot connect now".
+_FATAL_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def breaks_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` leaves the connection unusable (as opposed to a failed statement)."""
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        return (
+            sqlstate.startswith("08")
+            or sqlstate in _FATAL_SQLSTATES
+            or isinstance(exc, asyncpg.exceptions._base.FatalPostgresError)
+        )
+    # A client-side encoding error leaves the connection as it was.
+    return not isinstance(exc, asyncpg.exceptions._base.DataError)

@@ -1,0 +1,114 @@
+"""Run sync code in a greenlet on the event-loop thread, awaiting from inside it.
+
+This is the technique of SQLAlchemy's asyncio extension: :func:`greenlet_spawn` starts a
+sync function in a child greenlet of the running task; when that function calls
+:func:`await_only` with an awaitable, the greenlet switches back to the task, which awaits
+it on the loop and switches back in with the result (or throws the exception in). The sync
+code never blocks the loop and needs no thread::
+
+    task (greenlet_spawn)             child greenlet (sync fn)
+    ─────────────────────             ────────────────────────
+    switch(fn) ───────────────────▶   ... await_only(coro)
+    await coro   ◀─────────────────── (switch to the task)
+    switch(result) ───────────────▶   ... returns value
+    return value ◀───────────────────
+
+A :class:`SwitchHook` may run code each time control enters or leaves the greenlet; the
+native engine uses it to show the greenlet its own ``DatabaseWrapper``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import greenlet
+
+from django_asyncx.exceptions import MissingGreenletError
+
+__all__ = ["AsyncioGreenlet", "SwitchHook", "await_only", "greenlet_spawn", "in_greenlet"]
+
+
+class SwitchHook(Protocol):
+    """Called around every stretch of time the child greenlet runs."""
+
+    def enter(self) -> None:
+        """Control is about to switch into the greenlet."""
+
+    def leave(self) -> None:
+        """Control came back from the greenlet (it awaits, returned or raised)."""
+
+
+class AsyncioGreenlet(greenlet.greenlet):  # type: ignore[misc]
+    """The greenlet :func:`greenlet_spawn` runs a sync function in.
+
+    It shares the contextvars context of the task that spawned it, so context variables set
+    on either side are seen on the other, as with a plain function call.
+    """
+
+    def __init__(self, fn: Callable[..., Any], driver: greenlet.greenlet) -> None:
+        super().__init__(fn, driver)
+        self.driver = driver
+        self.gr_context = driver.gr_context
+
+
+def in_greenlet() -> bool:
+    """Whether the caller runs inside :func:`greenlet_spawn` (so :func:`await_only` works)."""
+    return isinstance(greenlet.getcurrent(), AsyncioGreenlet)
+
+
+def await_only[T](awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` from sync code running inside :func:`greenlet_spawn`.
+
+    Raises :class:`~django_asyncx.exceptions.MissingGreenletError` anywhere else.
+    """
+    current = greenlet.getcurrent()
+    if not isinstance(current, AsyncioGreenlet):
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()  # never awaited: silence the warning, the error says it all
+        raise MissingGreenletError(
+            "await_only() was called outside greenlet_spawn(); run the sync code with "
+            "django_asyncx.db.backends.postgresql.native.run_native() (or run_in_db())"
+        )
+    return current.driver.switch(awaitable)  # type: ignore[no-any-return]
+
+
+async def greenlet_spawn[T](
+    fn: Callable[..., T], /, *args: Any, hook: SwitchHook | None = None, **kwargs: Any
+) -> T:
+    """Run ``fn(*args, **kwargs)`` in a greenlet on this task; return its result.
+
+    Exceptions raised by ``fn`` propagate. An exception raised while awaiting on its behalf
+    (cancellation included) is thrown into ``fn`` at the :func:`await_only` call, so its
+    ``finally``/``__exit__`` code runs (and may await) before the exception reaches the
+    caller.
+    """
+    child = AsyncioGreenlet(fn, greenlet.getcurrent())
+    if hook is not None:
+        hook.enter()
+    try:
+        result: Any = child.switch(*args, **kwargs)
+    finally:
+        if hook is not None:
+            hook.leave()
+    while not child.dead:
+        try:
+            value = await result
+        except BaseException as exc:
+            if hook is not None:
+                hook.enter()
+            try:
+                result = child.throw(type(exc), exc, exc.__traceback__)
+            finally:
+                if hook is not None:
+                    hook.leave()
+        else:
+            if hook is not None:
+                hook.enter()
+            try:
+                result = child.switch(value)
+            finally:
+                if hook is not None:
+                    hook.leave()
+    return result  # type: ignore[no-any-return]

@@ -1,0 +1,177 @@
+"""The native engine's OPTIONS: validated with errors that name the key; psycopg never sees
+them; the pool honours them (counted on the server)."""
+
+import asyncio
+
+import pytest
+from django.db import connections
+
+from django_asyncx.db.backends.postgresql.base import DatabaseWrapper
+from django_asyncx.db.backends.postgresql.native import run_native
+from django_asyncx.db.backends.postgresql.options import NativeOptions, native_options
+from django_asyncx.db.backends.postgresql.pool import WrapperPool, get_pool
+from django_asyncx.exceptions import ConfigurationError, PoolTimeoutError
+
+DB = "native"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"native_max_size": 0},
+            r'\["native_max_size"\] is not valid \(got 0\); accepted: an int >= 1',
+        ),
+        ({"native_max_size": "5"}, r"got str '5'"),
+        ({"native_min_size": -1}, r'\["native_min_size"\] is not valid'),
+        ({"native_min_size": 3, "native_max_size": 2}, "min_size <= max_size"),
+        ({"native_statement_cache_size": True}, r'\["native_statement_cache_size"\]'),
+        ({"native_pgbouncer": "yes"}, r'\["native_pgbouncer"\] is not valid.*True or False'),
+        (
+            {"native_pgbouncer": True, "native_statement_cache_size": 50},
+            "PgBouncer in transaction mode",
+        ),
+        ({"native_acquire_timeout": 0}, r'\["native_acquire_timeout"\].*None or seconds > 0'),
+        ({"connect_timeout": "soon"}, r'\["connect_timeout"\] is not valid'),
+    ],
+)
+def test_bad_options_raise_errors_naming_the_key(options, message):
+    with pytest.raises(ConfigurationError, match=r'DATABASES\["x"\]\["OPTIONS"\]') as info:
+        native_options("x", options)
+    assert info.match(message)
+
+
+def test_defaults_and_pgbouncer_mode():
+    assert native_options("x", {}) == NativeOptions()
+    bouncer = native_options("x", {"native_pgbouncer": True, "connect_timeout": "3"})
+    assert bouncer.statement_cache_size == 0
+    assert bouncer.connect_timeout == 3.0
+
+
+def test_the_engine_validates_at_creation_and_hides_native_keys_from_psycopg():
+    settings = {**connections.settings[DB], "OPTIONS": {"native_max_size": 3, "sslmode": "prefer"}}
+    wrapper = DatabaseWrapper(settings, "x")
+    assert wrapper.native_options.max_size == 3
+    params = wrapper.get_connection_params()
+    assert "native_max_size" not in params
+    assert params["sslmode"] == "prefer"
+    with pytest.raises(
+        ConfigurationError, match=r'DATABASES\["x"\]\["OPTIONS"\]\["native_max_size"\]'
+    ):
+        DatabaseWrapper({**settings, "OPTIONS": {"native_max_size": -1}}, "x")
+
+
+@pytest.fixture
+def native_options_set():
+    """Set OPTIONS on the native alias for one test."""
+    entry = connections.settings[DB]
+    saved = dict(entry["OPTIONS"])
+
+    def apply(**options):
+        entry["OPTIONS"] = {**saved, **options}
+
+    yield apply
+    entry["OPTIONS"] = saved
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_max_size_bounds_the_connections_and_min_size_opens_them_up_front(
+    native_options_set,
+):
+    native_options_set(native_max_size=3, native_min_size=2, native_acquire_timeout=0.5)
+    pool = await get_pool(DB)
+    assert pool.connected == pool.size == 2
+    pids = set()
+
+    def pid():
+        connections[DB].ensure_connection()
+        pids.add(connections[DB].connection.info.backend_pid)
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.05)")
+
+    await asyncio.gather(*(run_native(pid, using=DB) for _ in range(12)))
+    assert len(pids) == 3
+    assert pool.size == 3
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_acquire_timeout_raises_a_clear_error(native_options_set):
+    native_options_set(native_max_size=1, native_acquire_timeout=0.2)
+    gate = asyncio.Event()
+
+    async def hold():
+        await run_native(lambda: connections[DB].ensure_connection(), using=DB)
+
+    pool: WrapperPool = await get_pool(DB)
+    wrapper = await pool.acquire()  # the only one
+    try:
+        with pytest.raises(PoolTimeoutError, match=r"\['native_max_size'\]|native_max_size"):
+            await run_native(lambda: None, using=DB)
+    finally:
+        pool.release(wrapper)
+        gate.set()
+    await hold()
+    assert pool.size == 1
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_pgbouncer_mode_keeps_no_prepared_statements(native_options_set):
+    native_options_set(native_pgbouncer=True)
+
+    def prepared():
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [1])
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    assert await run_native(prepared, using=DB) == 0
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_by_default_statements_stay_prepared_on_the_connection():
+    def prepared():
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [1])
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    assert await run_native(prepared, using=DB) >= 1
+
+
+def test_system_checks_report_bad_native_options_and_missing_packages(monkeypatch):
+    from django.conf import settings
+
+    from django_asyncx.checks import check_native_engine
+
+    assert check_native_engine() == []
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+        "pg": {"ENGINE": "django_asyncx.db.backends.postgresql", "OPTIONS": {"native_max_size": 0}},
+    }
+    monkeypatch.setattr(settings, "DATABASES", databases)  # read by the check only
+    errors = check_native_engine()
+    assert [e.id for e in errors] == ["asyncx.E041"]
+    assert 'DATABASES["pg"]["OPTIONS"]["native_max_size"]' in errors[0].msg
+    monkeypatch.setitem(__import__("sys").modules, "asyncpg", None)
+    errors = check_native_engine()
+    assert [e.id for e in errors] == ["asyncx.E040", "asyncx.E041"]
+    assert "needs asyncpg" in errors[0].msg
+    assert "django-asyncx[postgres]" in errors[0].hint
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_libpq_options_the_native_path_honours(native_options_set):
+    from psycopg import IsolationLevel
+
+    native_options_set(
+        isolation_level=IsolationLevel.SERIALIZABLE, application_name="asyncx-native-test"
+    )
+
+    def session():
+        with connections[DB].cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            isolation = cursor.fetchone()[0]
+            cursor.execute("SHOW application_name")
+            return isolation, cursor.fetchone()[0]
+
+    assert await run_native(session, using=DB) == ("serializable", "asyncx-native-test")
