@@ -6,7 +6,8 @@ PostgreSQL backend on psycopg, unchanged. In async code, ``run_native()`` (and `
 :class:`~.wrapper.NativeDatabaseWrapper` per call; see :mod:`.native`.
 
 The native path's pool settings are ``native_*`` keys of ``OPTIONS``
-(:mod:`.options`); they are validated when the wrapper is created and never reach psycopg.
+(:mod:`~django_asyncx.db.backends.postgresql.options`); they are validated when the wrapper
+is created and never reach psycopg.
 """
 
 from __future__ import annotations
