@@ -13,6 +13,7 @@ from jinja2 import Environment
 
 from django_asyncx.db import run_in_db
 from django_asyncx.templates import AsyncTemplateResponse, arender, astream_template
+from django_asyncx.views.generic import AsyncTemplateView
 from tests.testapp.models import Book
 
 HERE = Path(__file__).resolve().parent
@@ -112,6 +113,13 @@ async def whoami_jinja2(request):
     return await arender(request, "asyncx/user.html", using="jinja2")
 
 
+async def response_plain(request):
+    async def title():
+        return "Deferred"
+
+    return AsyncTemplateResponse(request, "asyncx/stream.html", {"title": title(), "slow": "s"})
+
+
 async def broken(request):
     return await arender(request, "asyncx/broken.html", {"book": Exploding()})
 
@@ -135,6 +143,20 @@ class ShelfView(TemplateView):
 
     async def get(self, request, *args, **kwargs):
         return self.render_to_response({"title": "CBV", "books": Book.objects.order_by("id")})
+
+
+class AsyncxShelfView(AsyncTemplateView):
+    """django_asyncx's async CBV with AsyncTemplateResponse: its context is resolved."""
+
+    template_name = "asyncx/shelf.html"
+    response_class = AsyncTemplateResponse
+
+    async def get_context_data(self, **kwargs):
+        return {"title": "AsyncCBV", "books": Book.objects.order_by("id"), "count": count()}
+
+
+async def count():
+    return await Book.objects.acount()
 
 
 def _marker(request, name: str) -> Path:
@@ -164,8 +186,10 @@ urlpatterns = [
     path("response/", shelf_response),
     path("response-sync-view/", shelf_response_sync_view),
     path("cbv/", ShelfView.as_view()),
+    path("asyncx-cbv/", AsyncxShelfView.as_view()),
     path("whoami/", whoami),
     path("whoami-jinja2/", whoami_jinja2),
+    path("response-plain/", response_plain),
     path("broken/", broken),
     path("failing-context/", failing_context),
     path("stream-until-file/", stream_until_file),

@@ -1,10 +1,18 @@
 """500 concurrent requests to the example's DB view over a live uvicorn server on loopback:
 the server holds at most the pool size of connections, reuses them (CONN_MAX_AGE=60), and
-none remain after its lifespan shutdown. Counted in pg_stat_activity / PROCESSLIST."""
+none remain after its lifespan shutdown. Counted in pg_stat_activity / PROCESSLIST.
+
+Twice: uvicorn in a thread of this process (the process lives on, so the connections closed
+after shutdown were closed by the lifespan shutdown itself), and uvicorn in a subprocess
+through the testing harness (``django_asyncx.testing.servers.LiveServer``).
+"""
 
 import asyncio
+import json
+import signal
 import threading
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -14,6 +22,7 @@ from django.db import connections
 
 from django_asyncx.asgi import get_asgi_application
 from django_asyncx.executors import executor_stats, shutdown_executors
+from django_asyncx.testing.servers import LiveServer as ProcessServer
 from tests.db_aliases import (
     on_databases,
     server_connections,
@@ -25,9 +34,12 @@ from tests.test_example_bank import BankRouter
 pytestmark = pytest.mark.servers
 
 
-def seed() -> None:
-    Account.objects.create(owner="ann", balance=50_000)
-    Account.objects.create(owner="bob", balance=900)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed(alias: str | None = None) -> None:
+    Account.objects.using(alias).create(owner="ann", balance=50_000)
+    Account.objects.using(alias).create(owner="bob", balance=900)
     connections.close_all()  # this worker thread's own
 
 
@@ -107,4 +119,60 @@ async def test_500_concurrent_requests_over_uvicorn(alias, settings):
         entry["CONN_MAX_AGE"] = saved_age
     assert not server.thread.is_alive()
     # Lifespan shutdown stopped the pool threads, which closed their connections.
+    assert await asyncio.to_thread(settled_connections, alias, baseline) == baseline
+
+
+async def hammer(url: str, count: int) -> list[int]:
+    """``count`` concurrent GETs of ``url``, each on its own connection; their statuses."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as client:
+
+        async def get() -> int:
+            async with client.get(url) as response:
+                await response.read()
+                return response.status
+
+        return await asyncio.gather(*(get() for _ in range(count)))
+
+
+@on_databases("postgres", "mariadb")
+async def test_500_concurrent_requests_over_uvicorn_in_a_subprocess(alias):
+    await asyncio.to_thread(seed, alias)
+    baseline = await asyncio.to_thread(stable_connections, alias)
+    entry = {k: v for k, v in connections[alias].settings_dict.items() if k != "TEST"}
+    server = ProcessServer(
+        "django_asyncx.asgi:get_asgi_application",
+        cwd=ROOT,
+        env={
+            "DJANGO_SETTINGS_MODULE": "tests.bank_live_settings",
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}",
+            "ASYNCX_BANK_DATABASE": json.dumps(entry, default=str),
+        },
+        args=["--factory", "--no-access-log", "--log-level", "warning"],
+        ready_path="/summary/",
+    )
+    peak = 0
+
+    async def watch() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, await asyncio.to_thread(server_connections, alias) - baseline)
+
+    await asyncio.to_thread(server.start)
+    try:
+        watcher = asyncio.create_task(watch())
+        try:
+            statuses = await hammer(f"{server.url}/summary/", 500)
+        finally:
+            watcher.cancel()
+        held = await asyncio.to_thread(server_connections, alias) - baseline
+    finally:
+        returncode = await asyncio.to_thread(server.stop)
+    assert statuses == [200] * 500
+    assert peak <= 8
+    assert 1 <= held <= 8
+    # A graceful stop (uvicorn re-raises the SIGTERM it handled), not a kill.
+    assert returncode in (0, -signal.SIGTERM), server.output
+    assert not server.killed
+    assert "Traceback" not in server.output
     assert await asyncio.to_thread(settled_connections, alias, baseline) == baseline

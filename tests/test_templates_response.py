@@ -59,6 +59,13 @@ async def test_class_based_view_with_response_class(books, async_client):
     assert b"<li>Book 1 by Ada</li>" in response.content
 
 
+async def test_django_asyncx_async_template_view_with_the_response_class(books, async_client):
+    response = await async_client.get("/templates/asyncx-cbv/")
+    assert b"<h1>AsyncCBV</h1>" in response.content
+    assert b"<li>Book 2 by Ada</li>" in response.content
+    assert b"<p>3 books;" in response.content  # an awaitable in get_context_data, resolved
+
+
 @override_settings(TEMPLATES=engines())
 async def test_render_is_a_coroutine_once_only_with_sync_and_async_callbacks(books):
     calls = []

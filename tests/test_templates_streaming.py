@@ -193,6 +193,10 @@ def test_live_server_sends_the_head_first_and_disconnect_cancels(live_server_fac
              "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}"},
         ready_path="/hello/",
     )  # fmt: skip
+    # 0. django_asyncx's handler awaits an AsyncTemplateResponse's render().
+    page = live.get("/templates/response-plain/")
+    assert page.status == 200
+    assert page.text == "<html><head><title>Deferred</title></head><body>s</body></html>\n"
     # 1. the head arrives while the slow value waits for a file only this test creates.
     run = tmp_path / "run1"
     run.mkdir()
