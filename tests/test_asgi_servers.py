@@ -6,6 +6,7 @@ example project.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -174,3 +175,25 @@ def test_granian_serves_the_example(tmp_path, live_server_factory):
     assert response.json()["count"] == 3
     live.stop()
     assert "INFO demo: closing page-view counter (1 views)" in live.stderr
+
+
+def test_the_example_pages_render_over_uvicorn(tmp_path, live_server_factory):
+    # The template pages of the example project, as wired in config/settings.py and urls.py:
+    # arender with querysets and an awaitable, a streamed page, and the Jinja2 async backend.
+    live = live_server_factory(
+        "config.asgi:application", cwd=EXAMPLE, env=migrated_example_env(tmp_path)
+    )
+    expected = {
+        "/pages/bookshop/": "<title>Bookshop</title>",
+        "/pages/streamed/": "<title>Catalogue summary</title>",
+        "/pages/jinja/": "<title>Authors</title>",
+    }
+    for path, title in expected.items():
+        response = live.get(path)
+        assert response.status == 200, (path, response.text[:500])
+        assert title in response.text, path
+        if path != "/pages/streamed/":  # the seeded authors, e.g. "Ada Lovelace #3"
+            assert re.search(r"\w+ \w+ #\d+", response.text), path
+    home = live.get("/").text
+    for path in (*expected, "/bank/summary/"):
+        assert f'href="{path}"' in home, path

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_asyncx",
     "demo",
     "bank",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        "BACKEND": "django_asyncx.templates.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "pages.jinja2.environment"},
     },
 ]
 

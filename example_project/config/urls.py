@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("bank/", include("bank.urls")),
+    path("pages/", include("pages.urls")),
     path("", include("demo.urls")),
 ]
