@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DB_NAME = "asyncx_bench_native"
+NAME = "native_orm"
 DESCRIPTION = "P2: ORM on the native engine vs sync, a-methods, bridge, raw asyncpg"
 PATHS = ("sync", "stock", "bridge", "native", "native-a", "asyncpg")
 OPS = ("get", "filter100", "select_related", "prefetch", "create", "dashboard")
