@@ -5,7 +5,8 @@ A hop is one trip of a sync function to a thread and back: every ``sync_to_async
 ``loop.run_in_executor`` call (``asyncio.to_thread``, executors). Counting them is how the
 tests and ``manage.py asyncx_audit`` prove a request path is hop-free::
 
-    from django_asyncx.hops import arequest, count_hops
+    from django.conf import settings
+from django_asyncx.hops import arequest, count_hops
 
     with count_hops() as hops:
         response = await arequest(application, "GET", "/hello/")
@@ -33,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from asgiref.sync import SyncToAsync
+from django.conf import settings
 
 __all__ = ["AsgiResult", "Hop", "HopCounter", "arequest", "count_hops", "describe"]
 
@@ -206,6 +208,14 @@ class AsgiResult:
         return [value for key, value in self.headers if key == name]
 
 
+def _allowed_host() -> str:
+    # A host the project accepts, so CommonMiddleware does not answer 400 (DisallowedHost).
+    for host in settings.ALLOWED_HOSTS:
+        if host not in ("*", "") and not host.startswith("."):
+            return str(host)
+    return "testserver"
+
+
 async def arequest(
     app: Callable[[dict[str, Any], Any, Any], Awaitable[None]],
     method: str,
@@ -226,7 +236,7 @@ async def arequest(
     parts = urlsplit(path)
     pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
     if not any(key.lower() == "host" for key, _ in pairs):
-        pairs.insert(0, ("host", "testserver"))
+        pairs.insert(0, ("host", _allowed_host()))
     if body and not any(key.lower() == "content-length" for key, _ in pairs):
         pairs.append(("content-length", str(len(body))))
     scope = {
@@ -241,7 +251,7 @@ async def arequest(
         "root_path": "",
         "headers": [(key.lower().encode("latin1"), value.encode("latin1")) for key, value in pairs],
         "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 443 if scheme == "https" else 80),
+        "server": (_allowed_host(), 443 if scheme == "https" else 80),
         "state": {},
     }
     size = max(1, -(-len(body) // max(1, body_chunks)))

@@ -4,5 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("bank/", include("bank.urls")),
+    path("pages/", include("pages.urls")),
+    path("showcase/", include("showcase.urls")),
     path("", include("demo.urls")),
 ]

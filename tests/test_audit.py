@@ -56,6 +56,15 @@ def test_the_drop_ins_cost_zero_hops():
 
 
 @SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO), ALLOWED_HOSTS=["app.example.org"])
+def test_the_probe_request_uses_a_host_the_project_allows():
+    # Projects that do not allow "testserver" are measured too, not answered 400.
+    audit = run_audit()
+    assert audit.probe_status == 200
+    assert audit.hops_per_request == 0
+
+
+@SETTINGS
 @override_settings(MIDDLEWARE=["tests.views_app.sync_middleware.OldStyle"])
 def test_a_sync_only_middleware_is_reported_with_its_fix():
     audit = run_audit()

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("bank/", include("bank.urls")),
     path("pages/", include("pages.urls")),
+    path("showcase/", include("showcase.urls")),
     path("", include("demo.urls")),
 ]
