@@ -5,16 +5,19 @@ with the first request and stop when the Twisted reactor shuts down; granian ser
 example project.
 """
 
+import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from django_asyncx.testing.servers import ServerStartError
+from django_asyncx.testing.servers import ServerStartError, free_port
 
 pytestmark = pytest.mark.servers
 
@@ -197,3 +200,34 @@ def test_the_example_pages_render_over_uvicorn(tmp_path, live_server_factory):
     home = live.get("/").text
     for path in (*expected, "/bank/summary/"):
         assert f'href="{path}"' in home, path
+
+
+def test_the_aggregator_calls_the_shipped_upstream_service_over_uvicorn(
+    tmp_path, live_server_factory
+):
+    # Both halves as a user runs them: upstream_service.py in its own process, the example
+    # project pointed at it through UPSTREAM_URL, request.http fanning out to three routes.
+    port = free_port()
+    upstream = subprocess.Popen(
+        [sys.executable, "upstream_service.py", "--port", str(port)],
+        cwd=EXAMPLE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+            time.sleep(0.05)
+        env = {**migrated_example_env(tmp_path), "UPSTREAM_URL": f"http://127.0.0.1:{port}"}
+        live = live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
+        response = live.get("/aggregator/?format=json")
+        assert response.status == 200
+        panels = response.json()["panels"]
+        assert set(panels) == {"weather", "headlines", "stocks"}
+        # The slow route is reliable; the failing one costs its panel, not the page.
+        assert panels["weather"]["error"] is None
+        assert panels["weather"]["data"] is not None
+        assert "server-timing" in {key.lower() for key in response.headers}
+    finally:
+        upstream.terminate()
+        upstream.wait(10)
+        upstream.stderr.close()

@@ -7,6 +7,8 @@ Environment variables:
   ``example_project/db.sqlite3``.
 * ``REDIS_URL``: a Redis server for the cache, e.g. ``redis://127.0.0.1:6379/0``; without it,
   the local-memory cache.
+* ``UPSTREAM_URL``: the upstream service the aggregator page calls (default
+  ``http://127.0.0.1:8001``, started with ``python upstream_service.py --port 8001``).
 * ``DJANGO_DEBUG``: ``0`` turns debug mode off (it is on by default in this example).
 """
 
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "demo",
     "bank",
     "pages",
+    "aggregator",
 ]
 
 # Django's default list, swapped for django_asyncx's async-native drop-ins in one line: no
@@ -46,7 +49,7 @@ MIDDLEWARE = async_native([
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-])  # fmt: skip
+]) + ["django_asyncx.middleware.HttpClientMiddleware"]  # request.http  # fmt: skip
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -95,6 +98,17 @@ if os.environ.get("REDIS_URL"):
 
 ASYNCX = {
     "LIFESPAN": ["demo.lifespan"],
+    # The aggregator page calls the small upstream service that ships with the example:
+    #   python upstream_service.py --port 8001
+    "HTTP_CLIENTS": {
+        "upstream": {
+            "base_url": os.environ.get("UPSTREAM_URL") or "http://127.0.0.1:8001",
+            "allowed_hosts": ["127.0.0.1", "localhost"],
+            "timeout": {"total": 2, "read": 1},
+            "retries": {"max_retries": 2, "backoff": 0.05},
+        }
+    },
+    "HTTP_MIDDLEWARE": {"error_responses": True},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,5 +8,6 @@ urlpatterns = [
     path("bank/", include("bank.urls")),
     path("pages/", include("pages.urls")),
     path("showcase/", include("showcase.urls")),
+    path("aggregator/", include("aggregator.urls")),
     path("", include("demo.urls")),
 ]
