@@ -41,15 +41,18 @@ INSTALLED_APPS = [
 
 # Django's default list, swapped for django_asyncx's async-native drop-ins in one line: no
 # thread hop per request (`manage.py asyncx_audit` shows the difference).
-MIDDLEWARE = async_native([
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]) + ["django_asyncx.middleware.HttpClientMiddleware"]  # request.http  # fmt: skip
+MIDDLEWARE = [
+    *async_native([
+        "django.middleware.security.SecurityMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ]),
+    "django_asyncx.middleware.HttpClientMiddleware",  # request.http
+]  # fmt: skip
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
