@@ -5,8 +5,7 @@ A hop is one trip of a sync function to a thread and back: every ``sync_to_async
 ``loop.run_in_executor`` call (``asyncio.to_thread``, executors). Counting them is how the
 tests and ``manage.py asyncx_audit`` prove a request path is hop-free::
 
-    from django.conf import settings
-from django_asyncx.hops import arequest, count_hops
+    from django_asyncx.hops import arequest, count_hops
 
     with count_hops() as hops:
         response = await arequest(application, "GET", "/hello/")
