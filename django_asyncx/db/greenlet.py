@@ -13,8 +13,9 @@ code never blocks the loop and needs no thread::
     switch(result) ───────────────▶   ... returns value
     return value ◀───────────────────
 
-A :class:`SwitchHook` may run code each time control enters or leaves the greenlet; the
-native engine uses it to show the greenlet its own ``DatabaseWrapper``.
+A :class:`SwitchHook` may run code each time control enters or leaves the greenlet. The
+native engine does not need one: it installs each task's own ``DatabaseWrapper`` in that
+task's ``connections`` storage for the length of the call.
 """
 
 from __future__ import annotations
