@@ -78,3 +78,47 @@ def test_exception_tree_in_the_docstring_names_every_error():
 def test_version_is_the_only_thing_at_the_top():
     assert django_asyncx.__all__ == ["__version__"]
     assert django_asyncx.__version__.count(".") == 2
+
+
+# What users import today, from where the docs and the README tell them to import it. A module
+# may move inside the package; these names keep importing from here (a re-export stays).
+IMPORTED_BY_USERS = {
+    "django_asyncx.asgi": "ASGIApplication ASGIHandler AsyncxApplication get_asgi_application",
+    "django_asyncx.db": "AsyncAtomic Related agather alist aon_commit aresolve atomic "
+    "database_sync_to_async run_in_db",
+    "django_asyncx.db.backends.postgresql.native": "NativeAtomic native_atomic native_iterator "
+    "run_native uses_native_path",
+    "django_asyncx.views": "AsyncCreateView AsyncDeleteView AsyncDetailView AsyncFormView "
+    "AsyncListView AsyncLoginRequiredMixin AsyncPermissionRequiredMixin AsyncRedirectView "
+    "AsyncTemplateView AsyncUpdateView AsyncUserPassesTestMixin AsyncView async_view cache_page "
+    "condition etag last_modified limit_concurrency timeout",
+    "django_asyncx.middleware": "AuthenticationMiddleware CommonMiddleware "
+    "ConditionalGetMiddleware CsrfViewMiddleware DROP_INS GZipMiddleware HttpClientMiddleware "
+    "MessageMiddleware SecurityMiddleware SessionMiddleware XFrameOptionsMiddleware async_native",
+    "django_asyncx.http": "CallContext CallRecord Client ClientOptions DEFAULT Response Retry "
+    "StreamResponse Timeout current_context gather get_client",
+    "django_asyncx.templates": "AsyncTemplateResponse arender arender_template arender_to_string "
+    "aresolve_context astream_template",
+    "django_asyncx.templates.backends.jinja2": "FLUSH_MARKER FlushExtension Jinja2 Template",
+    "django_asyncx.executors": "BoundedExecutor ExecutorStats Lane aget_executor "
+    "ashutdown_executors blocking call_in_executor executor_stats get_executor run_in_executor "
+    "shutdown_executors",
+    "django_asyncx.lifespan": "Lifespan LoopResource aclose_loop_resources on_shutdown on_startup",
+    "django_asyncx.hops": "AsgiResult Hop HopCounter arequest count_hops describe",
+    "django_asyncx.exceptions": " ".join(exceptions.__all__),
+    "django_asyncx.watchdog": "LoopWatchdog current_request ensure_loop_watchdog threshold_ms",
+    "django_asyncx.receivers": "request_thread_receiver send_signal",
+    "django_asyncx.conf": "asyncx_settings",
+    "django_asyncx.testing.databases": "ThrowawayDatabase database_alias throwaway_database",
+    "django_asyncx.testing.servers": "LiveServer SERVERS ServerStartError free_port server_command",
+    "django_asyncx.testing.services": "database_settings mariadb_url postgres_url redis_url "
+    "service_unavailable services_required",
+    "django_asyncx.testing.upstream": "RecordedRequest Upstream",
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED_BY_USERS))
+def test_names_users_import_still_import_from_where_the_docs_say(name):
+    module = importlib.import_module(name)
+    missing = [attr for attr in IMPORTED_BY_USERS[name].split() if not hasattr(module, attr)]
+    assert missing == [], f"{name} no longer gives {missing}"
