@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,16 +29,11 @@ from .exceptions import UnsupportedScopeError
 from .handler import HopFreeASGIHandler
 from .lifespan import Lifespan
 from .receivers import request_thread_receiver
+from .types import ASGIApplication, Receive, Scope, Send
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
 
 logger = logging.getLogger("django_asyncx.asgi")
-
-Scope = dict[str, Any]
-Message = Mapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ASGIHandler(HopFreeASGIHandler):

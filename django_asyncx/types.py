@@ -1,0 +1,19 @@
+"""The ASGI types, in one place: what a server passes to an application and what it sends back.
+
+``Scope`` is the connection's scope dict, ``Message`` one event, ``Receive`` and ``Send`` the
+two callables, ``ASGIApplication`` the ASGI 3 callable itself. They are aliases for type
+checkers only (as in starlette's ``types.py``); nothing here is checked at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+__all__ = ["ASGIApplication", "Message", "Receive", "Scope", "Send"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApplication = Callable[[Scope, Receive, Send], Awaitable[None]]
