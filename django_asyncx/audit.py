@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from .asgi import ASGIHandler
 from .hops import arequest, count_hops, describe
 from .middleware import DROP_INS
-from .receivers import _DB_RECEIVERS, _loop_safe
+from .receivers import ReceiverRun, classify_receiver
 from .views._base import is_async_view
 from .views.cache import cache_path
 
@@ -194,7 +194,8 @@ def _audit_signals(audit: Audit) -> None:
             label, owner = describe(receiver)
             module = getattr(receiver, "__module__", owner)
             qualified = f"{module}.{getattr(receiver, '__qualname__', label)}"
-            if qualified in _KNOWN_RECEIVERS or receiver in _DB_RECEIVERS or _loop_safe(receiver):
+            hop_free = classify_receiver(receiver) is not ReceiverRun.IN_THREAD
+            if qualified in _KNOWN_RECEIVERS or hop_free:
                 detail = "sync; handled without a hop by django_asyncx's handler"
                 audit.findings.append(Finding("signal", f"{name}: {qualified}", detail))
             else:

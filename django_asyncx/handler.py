@@ -60,7 +60,7 @@ from django.views import defaults
 
 from django_asyncx.db import run_in_db
 
-from .receivers import _hopped, send_signal
+from .receivers import has_request_thread, send_signal
 
 __all__ = ["HopFreeASGIHandler", "convert_exception_to_response", "exception_to_response"]
 
@@ -274,7 +274,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             try:
                 if iscoroutinefunction(response.render):
                     response = await response.render()
-                elif _hopped(SyncToAsync.thread_sensitive_context.get(None)):
+                elif has_request_thread(SyncToAsync.thread_sensitive_context.get(None)):
                     # The request has a sync thread (its connections live there): render
                     # there, as Django does.
                     response = await sync_to_async(response.render, thread_sensitive=True)()
