@@ -55,7 +55,7 @@ class ASGIHandler(HopFreeASGIHandler):
             _close_request_thread_connections, dispatch_uid="django_asyncx.asgi.request_thread"
         )
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The loop-block detector names the request it caught blocking the loop.
         from .watchdog import current_request, ensure_loop_watchdog
 

@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable
 from contextlib import closing, suppress
 from functools import wraps
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
@@ -61,6 +61,7 @@ from django.views import defaults
 from django_asyncx.db import run_in_db
 
 from .receivers import has_request_thread, send_signal
+from .types import Message, Receive, Scope, Send
 
 __all__ = ["HopFreeASGIHandler", "convert_exception_to_response", "exception_to_response"]
 
@@ -200,7 +201,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             handler_is_async = middleware_is_async
         self._middleware_chain = self.adapt_method_mode(is_async, handler, handler_is_async)
 
-    async def read_body(self, receive: Any) -> Any:
+    async def read_body(self, receive: Receive) -> IO[bytes]:
         """Django's ``read_body``; a body that arrives in one small message skips the tempfile.
 
         Most requests (every GET) carry their whole body, often empty, in the first message:
@@ -217,7 +218,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             return io.BytesIO(body)
         pending = [message]
 
-        async def replay() -> Any:
+        async def replay() -> Message:
             return pending.pop() if pending else await receive()
 
         return await super().read_body(replay)
@@ -310,7 +311,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             context,
         )
 
-    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Django's ``handle``, with signals and ``response.close()`` on the loop when possible."""
         context = SyncToAsync.thread_sensitive_context.get(None)
         try:
