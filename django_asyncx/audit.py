@@ -5,7 +5,7 @@
 - every URL pattern, its view and whether the view is async (a sync view costs a thread
   hop per request, and one more to close the request in that thread);
 - every middleware and the thread hops it costs per request, **measured** by sending a
-  ``GET`` through the project's middleware and :class:`django_asyncx.asgi.ASGIHandler` to a
+  ``GET`` through the project's middleware and :class:`django_asyncx.handler.ASGIHandler` to a
   trivial async probe view with :func:`django_asyncx.hops.count_hops`;
 - the hops the handler itself makes for that request (signal receivers, closing);
 - the sync receivers of ``request_started``/``request_finished``;
@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
-from .asgi import ASGIHandler
+from .handler import ASGIHandler
 from .hops import arequest, count_hops, describe
 from .middleware import DROP_INS
 from .receivers import ReceiverRun, classify_receiver
