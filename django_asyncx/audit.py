@@ -26,6 +26,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.utils.module_loading import import_string
 
 from .handler import ASGIHandler
 from .hops import arequest, count_hops, describe
@@ -123,8 +124,6 @@ def _audit_urls(audit: Audit) -> None:
 
 
 def _middleware_owner(path_: str) -> str:
-    from django.utils.module_loading import import_string
-
     try:
         cls = import_string(path_)
     except ImportError:
