@@ -5,7 +5,7 @@
 - every URL pattern, its view and whether the view is async (a sync view costs a thread
   hop per request, and one more to close the request in that thread);
 - every middleware and the thread hops it costs per request, **measured** by sending a
-  ``GET`` through the project's middleware and :class:`django_asyncx.asgi.ASGIHandler` to a
+  ``GET`` through the project's middleware and :class:`django_asyncx.handler.ASGIHandler` to a
   trivial async probe view with :func:`django_asyncx.hops.count_hops`;
 - the hops the handler itself makes for that request (signal receivers, closing);
 - the sync receivers of ``request_started``/``request_finished``;
@@ -26,11 +26,12 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.utils.module_loading import import_string
 
-from .asgi import ASGIHandler
+from .handler import ASGIHandler
 from .hops import arequest, count_hops, describe
 from .middleware import DROP_INS
-from .receivers import _DB_RECEIVERS, _loop_safe
+from .receivers import ReceiverRun, classify_receiver
 from .views._base import is_async_view
 from .views.cache import cache_path
 
@@ -123,8 +124,6 @@ def _audit_urls(audit: Audit) -> None:
 
 
 def _middleware_owner(path_: str) -> str:
-    from django.utils.module_loading import import_string
-
     try:
         cls = import_string(path_)
     except ImportError:
@@ -194,7 +193,8 @@ def _audit_signals(audit: Audit) -> None:
             label, owner = describe(receiver)
             module = getattr(receiver, "__module__", owner)
             qualified = f"{module}.{getattr(receiver, '__qualname__', label)}"
-            if qualified in _KNOWN_RECEIVERS or receiver in _DB_RECEIVERS or _loop_safe(receiver):
+            hop_free = classify_receiver(receiver) is not ReceiverRun.IN_THREAD
+            if qualified in _KNOWN_RECEIVERS or hop_free:
                 detail = "sync; handled without a hop by django_asyncx's handler"
                 audit.findings.append(Finding("signal", f"{name}: {qualified}", detail))
             else:

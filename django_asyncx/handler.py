@@ -1,5 +1,6 @@
-"""The request handler's loop-side core: Django's ASGI handling without needless thread hops.
+"""The request handler: Django's ``ASGIHandler`` without its needless hops, with what async lacks.
 
+:class:`ASGIHandler` is the ``http`` branch of :class:`django_asyncx.asgi.AsyncxApplication`.
 Django's ``ASGIHandler`` leaves the event loop several times per request even when every
 middleware and the view are async:
 
@@ -9,8 +10,7 @@ middleware and the view are async:
 - a response with status >= 400 is logged from a thread, and an exception raised by a view
   or middleware is turned into a response in a thread.
 
-:class:`HopFreeASGIHandler`, the base of :class:`django_asyncx.asgi.ASGIHandler`, keeps the
-behaviour and drops the hops that do nothing:
+This handler keeps the behaviour and drops the hops that do nothing:
 
 - the request signals go through :func:`django_asyncx.receivers.send_signal`: receivers that
   only clean up the request's sync thread are skipped when the request made none, Django's
@@ -24,6 +24,20 @@ behaviour and drops the hops that do nothing:
 - ``process_exception`` hooks are only consulted (in a thread) when a middleware has one;
 - a ``TemplateResponse`` of a request that has no sync thread renders on the DB bridge's
   pool (:func:`django_asyncx.db.run_in_db`) instead of a thread created for the request.
+
+It also gives async requests what Django's handler lacks for them:
+
+- the event-loop block detector (:mod:`django_asyncx.watchdog`) starts with the first
+  request on each loop and is told the request being served;
+- ``ATOMIC_REQUESTS = True`` works for async views: each runs in
+  :func:`django_asyncx.db.atomic` on every such database (``@non_atomic_requests`` opts
+  out), where Django refuses them;
+- the connections Django's a-methods open on the thread it makes for each request are closed
+  when the request finishes, even with ``CONN_MAX_AGE``: that thread ends with the request,
+  so they could never be reused.
+
+``HopFreeASGIHandler``, the name of the hop-free base class before it and ``ASGIHandler``
+became one, is an alias of :class:`ASGIHandler`, kept for one release.
 """
 
 from __future__ import annotations
@@ -33,8 +47,9 @@ import io
 import logging
 from collections.abc import Callable
 from contextlib import closing, suppress
+from contextvars import ContextVar
 from functools import wraps
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
@@ -51,6 +66,7 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.core.handlers.asgi import get_script_prefix
 from django.core.handlers.exception import response_for_exception
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 from django.urls import get_resolver, get_urlconf, set_script_prefix, set_urlconf
@@ -58,11 +74,17 @@ from django.utils.log import log_response
 from django.utils.module_loading import import_string
 from django.views import defaults
 
-from django_asyncx.db import run_in_db
+from .db import AsyncAtomic, run_in_db
+from .receivers import has_request_thread, request_thread_receiver, send_signal
+from .types import Message, Receive, Scope, Send
+from .watchdog import current_request, ensure_loop_watchdog
 
-from .receivers import _hopped, send_signal
-
-__all__ = ["HopFreeASGIHandler", "convert_exception_to_response", "exception_to_response"]
+__all__ = [
+    "ASGIHandler",
+    "HopFreeASGIHandler",
+    "convert_exception_to_response",
+    "exception_to_response",
+]
 
 logger = logging.getLogger("django.request")
 
@@ -135,14 +157,62 @@ def convert_exception_to_response(get_response: Any) -> Any:
     return sync_inner
 
 
-class HopFreeASGIHandler(DjangoASGIHandler):
-    """Django's ASGI request handler without its needless thread hops.
+# True in the tasks and threads of a request served by ASGIHandler: Django's thread-sensitive
+# calls for it (a-methods, signal receivers) run on a thread made for that request alone.
+_request_thread: ContextVar[bool] = ContextVar("django_asyncx.request_thread", default=False)
+
+
+@request_thread_receiver
+def _close_request_thread_connections(**kwargs: Any) -> None:
+    # request_finished runs on the request's thread, which ends with the request: a
+    # connection kept there for CONN_MAX_AGE could never be reused, only leaked.
+    if not _request_thread.get():
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        connections.close_all()  # a thread: its own connections
+
+
+class ASGIHandler(DjangoASGIHandler):
+    """Django's ASGI request handler without its needless thread hops (see the module).
 
     Behaves as ``django.core.handlers.asgi.ASGIHandler`` (same signals, error responses,
     streaming, file uploads, cancellation of the view on client disconnect) and overrides
     only the steps that hop to a thread; reading the body, building the request and sending
-    the response are Django's own code.
+    the response are Django's own code. It starts the event-loop block detector and records
+    the request it serves for it, runs async views in :func:`django_asyncx.db.atomic` under
+    ``ATOMIC_REQUESTS``, and closes the connections of the request's thread with the
+    request. ``HopFreeASGIHandler`` is an alias of it, kept for one release.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        signals.request_finished.connect(
+            _close_request_thread_connections, dispatch_uid="django_asyncx.handler.request_thread"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The loop-block detector names the request it caught blocking the loop.
+        await ensure_loop_watchdog()
+        token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
+        thread_token = _request_thread.set(True)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _request_thread.reset(thread_token)
+            current_request.reset(token)
+
+    def make_view_atomic(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Django's ``make_view_atomic``; an async view, which Django refuses, runs in
+        :func:`django_asyncx.db.atomic` on each ``ATOMIC_REQUESTS`` database."""
+        if not iscoroutinefunction(view):
+            return super().make_view_atomic(view)
+        non_atomic: set[str] = getattr(view, "_non_atomic_requests", set())
+        for alias, settings_dict in connections.settings.items():
+            if settings_dict["ATOMIC_REQUESTS"] and alias not in non_atomic:
+                view = AsyncAtomic(alias)(view)
+        return view
 
     def load_middleware(self, is_async: bool = False) -> None:
         """Django's ``load_middleware``, wrapping each layer in the loop-side converter."""
@@ -200,7 +270,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             handler_is_async = middleware_is_async
         self._middleware_chain = self.adapt_method_mode(is_async, handler, handler_is_async)
 
-    async def read_body(self, receive: Any) -> Any:
+    async def read_body(self, receive: Receive) -> IO[bytes]:
         """Django's ``read_body``; a body that arrives in one small message skips the tempfile.
 
         Most requests (every GET) carry their whole body, often empty, in the first message:
@@ -217,7 +287,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             return io.BytesIO(body)
         pending = [message]
 
-        async def replay() -> Any:
+        async def replay() -> Message:
             return pending.pop() if pending else await receive()
 
         return await super().read_body(replay)
@@ -274,7 +344,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             try:
                 if iscoroutinefunction(response.render):
                     response = await response.render()
-                elif _hopped(SyncToAsync.thread_sensitive_context.get(None)):
+                elif has_request_thread(SyncToAsync.thread_sensitive_context.get(None)):
                     # The request has a sync thread (its connections live there): render
                     # there, as Django does.
                     response = await sync_to_async(response.render, thread_sensitive=True)()
@@ -310,7 +380,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
             context,
         )
 
-    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Django's ``handle``, with signals and ``response.close()`` on the loop when possible."""
         context = SyncToAsync.thread_sensitive_context.get(None)
         try:
@@ -346,3 +416,7 @@ class HopFreeASGIHandler(DjangoASGIHandler):
                 await send_signal(signals.request_finished, self.__class__, context)
             else:
                 await self._close(response, request, context)
+
+
+# The hop-free base class's name before it and ASGIHandler became one; kept for one release.
+HopFreeASGIHandler = ASGIHandler

@@ -11,11 +11,15 @@ as Django does, minus the hop when it would do nothing:
 - ``reset_urlconf``, and ``close_caches`` when no configured cache overrides ``close()``,
   run on the loop: they touch context-local state only;
 - any other sync receiver runs in the request's thread; async receivers are awaited.
+
+:func:`classify_receiver` answers, for one sync receiver, which of these it is (a
+:class:`ReceiverRun`): the handler sends by it, and ``manage.py asyncx_audit`` reports it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,11 +33,33 @@ from django.db import close_old_connections, reset_queries
 from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
-__all__ = ["request_thread_receiver", "send_signal"]
+__all__ = [
+    "ReceiverRun",
+    "classify_receiver",
+    "has_request_thread",
+    "request_thread_receiver",
+    "send_signal",
+]
 
-# Receivers that act only on the request's sync thread (its DB connections): skipped when the
-# request made no thread-sensitive hop, run in that thread when it did.
-_DB_RECEIVERS: set[Callable[..., Any]] = {close_old_connections, reset_queries}
+
+class ReceiverRun(enum.Enum):
+    """Where the handler runs one sync ``request_started``/``request_finished`` receiver."""
+
+    ON_LOOP = "on the loop"
+    """It touches context-local state only (``reset_urlconf``, ``close_caches`` when no
+    configured cache overrides ``close()``): called on the event loop, no hop."""
+
+    THREAD_CLEANUP = "request-thread cleanup"
+    """It acts only on the request's sync thread (``close_old_connections``,
+    ``reset_queries``, any :func:`request_thread_receiver`): skipped when the request made
+    no thread-sensitive hop, run in that thread when it did."""
+
+    IN_THREAD = "in the request's thread"
+    """Any other sync receiver: run in the request's thread, as Django does."""
+
+
+# Receivers that act only on the request's sync thread (its DB connections).
+_THREAD_CLEANUP: set[Callable[..., Any]] = {close_old_connections, reset_queries}
 
 
 def request_thread_receiver[F: Callable[..., Any]](receiver: F) -> F:
@@ -44,16 +70,20 @@ def request_thread_receiver[F: Callable[..., Any]](receiver: F) -> F:
     (so has no such thread), and runs it in that thread, with the other sync receivers, for
     one that did. Use it as a decorator on a module-level function; returns it unchanged.
     """
-    _DB_RECEIVERS.add(receiver)
+    _THREAD_CLEANUP.add(receiver)
     return receiver
 
 
-def _loop_safe(receiver: Callable[..., Any]) -> bool:
+def classify_receiver(receiver: Callable[..., Any]) -> ReceiverRun:
+    """Where the handler runs ``receiver``, a sync request signal receiver (see
+    :class:`ReceiverRun`); ``manage.py asyncx_audit`` reports the same answer."""
+    if receiver in _THREAD_CLEANUP:
+        return ReceiverRun.THREAD_CLEANUP
     if receiver is handlers_base.reset_urlconf:
-        return True
-    if receiver is close_caches:
-        return _caches_close_on_loop()
-    return False
+        return ReceiverRun.ON_LOOP
+    if receiver is close_caches and _caches_close_on_loop():
+        return ReceiverRun.ON_LOOP
+    return ReceiverRun.IN_THREAD
 
 
 _caches_checked: list[Any] = [None, False]  # [the CACHES setting checked, the answer]
@@ -77,51 +107,65 @@ def _caches_close_on_loop() -> bool:
 _NO_SENDER = id(None)
 
 
-def _only_django_receivers(signal: Signal) -> list[Callable[..., Any]] | None:
-    """The receivers, in order, if all are Django's own loop-safe ones for every sender."""
-    found: list[Callable[..., Any]] = []
+def _only_django_receivers(signal: Signal) -> list[tuple[Callable[..., Any], ReceiverRun]] | None:
+    """The receivers and where each runs, in order, if none runs in a thread, for any sender."""
+    found: list[tuple[Callable[..., Any], ReceiverRun]] = []
     for entry in signal.receivers:
         lookup_key, ref, is_async = entry[0], entry[1], entry[-1]
         receiver: Any = ref() if isinstance(ref, weakref.ReferenceType) else ref
         if is_async or lookup_key[1] != _NO_SENDER:
             return None
-        if receiver not in _DB_RECEIVERS and not _loop_safe(receiver):
+        run = classify_receiver(receiver)
+        if run is ReceiverRun.IN_THREAD:
             return None
-        found.append(receiver)
+        found.append((receiver, run))
     return found
 
 
-def _hopped(context: ThreadSensitiveContext | None) -> bool:
-    """Whether this request has a sync thread (made a thread-sensitive hop)."""
-    # Without a per-request context, sync code shares a long-lived thread: assume it hopped.
+def has_request_thread(context: ThreadSensitiveContext | None) -> bool:
+    """Whether the request of this thread-sensitive ``context`` has a sync thread, that is,
+    made a thread-sensitive hop (a sync view, a sync middleware, one of Django's a-methods).
+
+    Without a per-request context (``None``) sync code shares a long-lived thread: counted as
+    having one.
+    """
     return context is None or context in SyncToAsync.context_to_thread_executor
 
 
 async def send_signal(
     signal: Signal, sender: Any, context: ThreadSensitiveContext | None, **named: Any
 ) -> None:
-    """``signal.asend(sender, **named)`` with the hop left out when it would do nothing."""
+    """``signal.asend(sender, **named)`` with the hop left out when it would do nothing.
+
+    Each sync receiver runs where :func:`classify_receiver` says; ``context`` is the
+    request's thread-sensitive context (see :func:`has_request_thread`).
+    """
     if not signal.receivers:
         return
     known = _only_django_receivers(signal)
-    if known is not None and (not _hopped(context) or not _DB_RECEIVERS.intersection(known)):
+    if known is not None and (
+        not has_request_thread(context) or all(run is ReceiverRun.ON_LOOP for _, run in known)
+    ):
         # The usual case, decided without building Django's receiver lists.
-        for receiver in known:
-            if receiver not in _DB_RECEIVERS:
+        for receiver, run in known:
+            if run is ReceiverRun.ON_LOOP:
                 receiver(signal=signal, sender=sender, **named)
         return
     sync_receivers, async_receivers = signal._live_receivers(sender)
-    hopped = _hopped(context)
-    threaded: list[Callable[..., Any]] = []
+    hopped = has_request_thread(context)
+    due = [
+        (receiver, run)
+        for receiver in sync_receivers
+        if (run := classify_receiver(receiver)) is not ReceiverRun.THREAD_CLEANUP or hopped
+    ]
+    receivers = [receiver for receiver, _ in due]
     inline: list[Callable[..., Any]] = []
-    for receiver in sync_receivers:
-        if receiver in _DB_RECEIVERS and not hopped:
-            continue
-        (inline if _loop_safe(receiver) else threaded).append(receiver)
-    if threaded:
+    threaded: list[Callable[..., Any]] = []
+    if all(run is ReceiverRun.ON_LOOP for _, run in due):
+        inline = receivers
+    else:
         # As Django does: every sync receiver, in order, in the request's thread.
-        threaded = [r for r in sync_receivers if hopped or r not in _DB_RECEIVERS]
-        inline = []
+        threaded = receivers
 
     def run_sync() -> None:
         for receiver in threaded:

@@ -9,9 +9,10 @@ the loop thread at that moment, which is the blocking code::
       File "/app/reports/views.py", line 12, in report
         time.sleep(0.3)
 
-The ASGI entry starts the watchdog with the first request on each loop; call
-:func:`ensure_loop_watchdog` to watch a loop you run yourself. One warning is logged per
-block, however long it lasts. The watchdog stops when its loop ends.
+The request handler (:class:`django_asyncx.handler.ASGIHandler`) starts the watchdog with the
+first request on each loop; call :func:`ensure_loop_watchdog` to watch a loop you run
+yourself. One warning is logged per block, however long it lasts. The watchdog stops when its
+loop ends.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = ["LoopWatchdog", "current_request", "ensure_loop_watchdog", "threshold
 logger = logging.getLogger("django_asyncx.watchdog")
 
 current_request: ContextVar[str | None] = ContextVar("django_asyncx.request", default=None)
-"""``"METHOD /path"`` of the request the current task serves (set by the ASGI entry)."""
+"""``"METHOD /path"`` of the request the current task serves (set by the request handler)."""
 
 _DEBUG_DEFAULT_MS = 100.0
 _STACK_FRAMES = 25

@@ -8,7 +8,7 @@ from django.core import signals
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.test import override_settings
 
-from django_asyncx.asgi import ASGIHandler
+from django_asyncx.handler import ASGIHandler
 from django_asyncx.hops import arequest, count_hops
 from tests.views_app import views
 
