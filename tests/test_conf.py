@@ -33,12 +33,12 @@ def test_wrong_type_names_the_key_the_value_and_what_is_accepted():
 
 
 def test_bad_item_in_a_list_is_pointed_at_by_index():
-    with pytest.raises(ConfigurationError, match=r"item 1 is 42"):
+    with pytest.raises(ConfigurationError, match=r'ASYNCX\["LIFESPAN"\]\[1\] is 42'):
         validate({"LIFESPAN": ["ok.path", 42]})
 
 
 def test_asyncx_must_be_a_dict():
-    with pytest.raises(ConfigurationError, match="ASYNCX must be a dict, got list"):
+    with pytest.raises(ConfigurationError, match=r"ASYNCX is \['LIFESPAN'\]; accepted: a dict"):
         validate(["LIFESPAN"])
 
 

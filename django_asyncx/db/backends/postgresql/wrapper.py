@@ -18,6 +18,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 from django.db.utils import ProgrammingError
 
 from django_asyncx.db.greenlet import await_only, in_greenlet
+from django_asyncx.options import NativeOptions
 
 from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
@@ -89,8 +90,15 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     ops_class = NativeOperations
     connection: NativeConnection | None
 
-    def __init__(self, settings_dict: dict[str, Any], alias: str, generation: int = 0) -> None:
-        super().__init__(settings_dict, alias)
+    def __init__(
+        self,
+        settings_dict: dict[str, Any],
+        alias: str,
+        generation: int = 0,
+        *,
+        native_options: NativeOptions | None = None,
+    ) -> None:
+        super().__init__(settings_dict, alias, native_options=native_options)
         self.generation = generation
         self._cursor_slots: set[int] = set()
 
