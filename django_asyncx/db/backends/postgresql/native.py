@@ -46,6 +46,7 @@ from django.db.utils import load_backend
 
 from django_asyncx.db.greenlet import greenlet_spawn
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
+from django_asyncx.options import NATIVE_ENGINE
 
 from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
@@ -183,7 +184,7 @@ def _check_alias(alias: str) -> None:
         engine = connections.settings[alias]["ENGINE"] if alias in connections.settings else None
         raise ConfigurationError(
             f"database alias {alias!r} does not use the native engine (ENGINE is {engine!r}); "
-            'accepted: an alias with ENGINE "django_asyncx.db.backends.postgresql"'
+            f'accepted: an alias with ENGINE "{NATIVE_ENGINE}"'
         )
 
 
