@@ -175,12 +175,10 @@ async def _close_pool(pool: WrapperPool) -> None:
 async def _create_pool(alias: str) -> WrapperPool:
     pool = WrapperPool(alias)
     if pool.options.min_size:
-        from .native import connect_wrapper
-
         wrappers = [await pool.acquire() for _ in range(pool.options.min_size)]
         try:
             for wrapper in wrappers:
-                await connect_wrapper(wrapper)
+                await wrapper.aensure_connection()
         except BaseException:
             await pool.aclose()
             for wrapper in wrappers:
