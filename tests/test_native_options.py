@@ -67,6 +67,14 @@ def test_the_engine_validates_at_creation_and_hides_native_keys_from_psycopg():
         DatabaseWrapper({**settings, "OPTIONS": {"native_max_size": -1}}, "x")
 
 
+def test_the_engine_constant_names_this_engine():
+    from django.db.utils import load_backend
+
+    from django_asyncx.options import NATIVE_ENGINE
+
+    assert load_backend(NATIVE_ENGINE).DatabaseWrapper is DatabaseWrapper
+
+
 @pytest.fixture
 def native_options_set():
     """Set OPTIONS on the native alias for one test."""
@@ -78,6 +86,19 @@ def native_options_set():
 
     yield apply
     entry["OPTIONS"] = saved
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_the_pool_parses_options_once_and_its_wrappers_reuse_them(native_options_set):
+    native_options_set(native_max_size=2, connect_timeout=4)
+    pool = await get_pool(DB)
+    assert pool.options == NativeOptions(max_size=2, connect_timeout=4.0)
+    first, second = await pool.acquire(), await pool.acquire()
+    try:
+        assert first.native_options is second.native_options is pool.options
+    finally:
+        pool.release(first)
+        pool.release(second)
 
 
 @pytest.mark.django_db(transaction=True, databases=["native"])
