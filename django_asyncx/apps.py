@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from .options import NATIVE_ENGINE
+
 __all__ = ["AsyncxConfig"]
 
 
@@ -40,8 +42,7 @@ class AsyncxConfig(AppConfig):
             wanted = asyncx_settings.NATIVE_AMETHODS
         except ConfigurationError:
             return  # the asyncx.E001 check reports the invalid ASYNCX
-        native_engine = "django_asyncx.db.backends.postgresql"
-        if wanted and any(db["ENGINE"] == native_engine for db in connections.settings.values()):
+        if wanted and any(db["ENGINE"] == NATIVE_ENGINE for db in connections.settings.values()):
             # Imported only here: asyncpg and greenlet load only when the engine is in use.
             from .db.backends.postgresql import amethods
 

@@ -19,18 +19,16 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from . import conf
 from .exceptions import ConfigurationError
+from .options import NATIVE_ENGINE, NativeOptions, parse_asyncx
 
 __all__ = ["check_native_engine", "check_settings", "register"]
-
-NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 
 
 def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Any]:
     """Validate ``ASYNCX`` and import the dotted paths it names."""
     try:
-        values = conf.validate(getattr(settings, "ASYNCX", {}))
+        values = parse_asyncx(getattr(settings, "ASYNCX", {}))
     except ConfigurationError as exc:
         return [checks.Error(str(exc), id="asyncx.E001")]
     errors: list[Any] = []
@@ -76,11 +74,9 @@ def check_native_engine(app_configs: Sequence[AppConfig] | None = None, **kwargs
                     id="asyncx.E040",
                 )
             )
-    from .db.backends.postgresql.options import native_options
-
     for alias in aliases:
         try:
-            native_options(alias, settings.DATABASES[alias].get("OPTIONS") or {})
+            NativeOptions.parse(alias, settings.DATABASES[alias].get("OPTIONS") or {})
         except ConfigurationError as exc:
             errors.append(checks.Error(str(exc), id="asyncx.E041"))
     return errors

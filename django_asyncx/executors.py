@@ -41,9 +41,10 @@ from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from asgiref.sync import SyncToAsync, iscoroutinefunction
 
-from .conf import ExecutorConfig, asyncx_settings
+from .conf import asyncx_settings
 from .exceptions import ConfigurationError
 from .lifespan import LoopResource
+from .options import ExecutorConfig
 
 __all__ = [
     "BoundedExecutor",

@@ -1,5 +1,8 @@
 """The ASYNCX settings dict: defaults, validation messages, reset on override_settings."""
 
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
@@ -33,12 +36,12 @@ def test_wrong_type_names_the_key_the_value_and_what_is_accepted():
 
 
 def test_bad_item_in_a_list_is_pointed_at_by_index():
-    with pytest.raises(ConfigurationError, match=r"item 1 is 42"):
+    with pytest.raises(ConfigurationError, match=r'ASYNCX\["LIFESPAN"\]\[1\] is 42'):
         validate({"LIFESPAN": ["ok.path", 42]})
 
 
 def test_asyncx_must_be_a_dict():
-    with pytest.raises(ConfigurationError, match="ASYNCX must be a dict, got list"):
+    with pytest.raises(ConfigurationError, match=r"ASYNCX is \['LIFESPAN'\]; accepted: a dict"):
         validate(["LIFESPAN"])
 
 
@@ -69,3 +72,15 @@ def test_invalid_settings_raise_on_first_read():
 def test_unknown_attribute_is_an_attribute_error_naming_the_options():
     with pytest.raises(AttributeError, match="LIFESPAN"):
         asyncx_settings.NOT_AN_OPTION  # noqa: B018
+
+
+def test_the_settings_side_imports_no_feature_to_validate_it():
+    # conf.py validates HTTP_CLIENTS and EXECUTORS without importing the HTTP client, the
+    # executors or the database layer (a fresh interpreter shows what an import loads).
+    features = ("django_asyncx.http", "django_asyncx.db", "django_asyncx.executors")
+    code = (
+        "import sys, django_asyncx.conf, django_asyncx.checks\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({features!r})))"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "", "PATH": ""}
+    assert subprocess.check_output([sys.executable, "-c", code], env=env, text=True) == "[]\n"

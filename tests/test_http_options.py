@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from django_asyncx.conf import asyncx_settings, validate
 from django_asyncx.exceptions import ConfigurationError
-from django_asyncx.http.options import ClientOptions, MiddlewareOptions, Retry, Timeout
+from django_asyncx.options import ClientOptions, MiddlewareOptions, Retry, Timeout
 
 
 def test_a_default_client_always_exists():

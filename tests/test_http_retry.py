@@ -3,8 +3,8 @@
 import email.utils
 import time
 
-from django_asyncx.http.options import Retry
 from django_asyncx.http.retry import Deadline, parse_retry_after, retry_delay
+from django_asyncx.options import Retry
 
 
 def test_backoff_doubles_with_jitter_and_is_capped():

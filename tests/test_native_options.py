@@ -8,9 +8,9 @@ from django.db import connections
 
 from django_asyncx.db.backends.postgresql.base import DatabaseWrapper
 from django_asyncx.db.backends.postgresql.native import run_native
-from django_asyncx.db.backends.postgresql.options import NativeOptions, native_options
 from django_asyncx.db.backends.postgresql.pool import WrapperPool, get_pool
 from django_asyncx.exceptions import ConfigurationError, PoolTimeoutError
+from django_asyncx.options import NativeOptions
 
 DB = "native"
 
@@ -20,30 +20,36 @@ DB = "native"
     [
         (
             {"native_max_size": 0},
-            r'\["native_max_size"\] is not valid \(got 0\); accepted: an int >= 1',
+            r'\["native_max_size"\] is 0; accepted: an int >= 1',
         ),
-        ({"native_max_size": "5"}, r"got str '5'"),
-        ({"native_min_size": -1}, r'\["native_min_size"\] is not valid'),
+        ({"native_max_size": "5"}, r"is '5'; accepted: an int >= 1"),
+        ({"native_min_size": -1}, r'\["native_min_size"\] is -1; accepted: an int >= 0'),
         ({"native_min_size": 3, "native_max_size": 2}, "min_size <= max_size"),
         ({"native_statement_cache_size": True}, r'\["native_statement_cache_size"\]'),
-        ({"native_pgbouncer": "yes"}, r'\["native_pgbouncer"\] is not valid.*True or False'),
+        (
+            {"native_pgbouncer": "yes"},
+            r'\["native_pgbouncer"\] is \'yes\'; accepted: True or False',
+        ),
         (
             {"native_pgbouncer": True, "native_statement_cache_size": 50},
             "PgBouncer in transaction mode",
         ),
-        ({"native_acquire_timeout": 0}, r'\["native_acquire_timeout"\].*None or seconds > 0'),
-        ({"connect_timeout": "soon"}, r'\["connect_timeout"\] is not valid'),
+        (
+            {"native_acquire_timeout": 0},
+            r'\["native_acquire_timeout"\] is 0; accepted: a number of seconds > 0, or None',
+        ),
+        ({"connect_timeout": "soon"}, r'\["connect_timeout"\] is \'soon\'; accepted: a number'),
     ],
 )
 def test_bad_options_raise_errors_naming_the_key(options, message):
     with pytest.raises(ConfigurationError, match=r'DATABASES\["x"\]\["OPTIONS"\]') as info:
-        native_options("x", options)
+        NativeOptions.parse("x", options)
     assert info.match(message)
 
 
 def test_defaults_and_pgbouncer_mode():
-    assert native_options("x", {}) == NativeOptions()
-    bouncer = native_options("x", {"native_pgbouncer": True, "connect_timeout": "3"})
+    assert NativeOptions.parse("x", {}) == NativeOptions()
+    bouncer = NativeOptions.parse("x", {"native_pgbouncer": True, "connect_timeout": "3"})
     assert bouncer.statement_cache_size == 0
     assert bouncer.connect_timeout == 3.0
 
@@ -61,6 +67,14 @@ def test_the_engine_validates_at_creation_and_hides_native_keys_from_psycopg():
         DatabaseWrapper({**settings, "OPTIONS": {"native_max_size": -1}}, "x")
 
 
+def test_the_engine_constant_names_this_engine():
+    from django.db.utils import load_backend
+
+    from django_asyncx.options import NATIVE_ENGINE
+
+    assert load_backend(NATIVE_ENGINE).DatabaseWrapper is DatabaseWrapper
+
+
 @pytest.fixture
 def native_options_set():
     """Set OPTIONS on the native alias for one test."""
@@ -72,6 +86,19 @@ def native_options_set():
 
     yield apply
     entry["OPTIONS"] = saved
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+async def test_the_pool_parses_options_once_and_its_wrappers_reuse_them(native_options_set):
+    native_options_set(native_max_size=2, connect_timeout=4)
+    pool = await get_pool(DB)
+    assert pool.options == NativeOptions(max_size=2, connect_timeout=4.0)
+    first, second = await pool.acquire(), await pool.acquire()
+    try:
+        assert first.native_options is second.native_options is pool.options
+    finally:
+        pool.release(first)
+        pool.release(second)
 
 
 @pytest.mark.django_db(transaction=True, databases=["native"])

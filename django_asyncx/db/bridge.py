@@ -29,6 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import _require_sync, aget_executor, call_in_executor
+from django_asyncx.options import NATIVE_ENGINE
 
 from . import transaction
 
@@ -36,7 +37,6 @@ __all__ = ["database_sync_to_async", "run_in_db"]
 
 THREAD = "thread"
 NATIVE = "native"
-_NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 
 
 def _path(using: str | None) -> str:
@@ -54,7 +54,7 @@ def _path(using: str | None) -> str:
             f"using={using!r} is not a database alias; aliases: {', '.join(settings)}"
         )
     engine = settings[alias]["ENGINE"]
-    if engine == _NATIVE_ENGINE:
+    if engine == NATIVE_ENGINE:
         return NATIVE
     if engine.startswith("django.db.backends."):
         return THREAD

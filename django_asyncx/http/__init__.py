@@ -9,10 +9,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from django_asyncx.options import ClientOptions, Retry, Timeout
+
 if TYPE_CHECKING:
     from .client import DEFAULT, Client, get_client
     from .fanout import gather
-    from .options import ClientOptions, Retry, Timeout
     from .response import Response, StreamResponse
     from .tracing import CallContext, CallRecord, current_context
 
@@ -38,9 +39,6 @@ _MODULES = {
     "StreamResponse": "response",
     "get_client": "client",
     "gather": "fanout",
-    "ClientOptions": "options",
-    "Retry": "options",
-    "Timeout": "options",
     "CallContext": "tracing",
     "CallRecord": "tracing",
     "current_context": "tracing",

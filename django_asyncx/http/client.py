@@ -38,10 +38,10 @@ from django_asyncx.exceptions import (
     UpstreamTimeout,
 )
 from django_asyncx.lifespan import LoopResource
+from django_asyncx.options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
 
 from .fanout import gather
 from .guard import Guard, GuardedResolver
-from .options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
 from .response import (
     Response,
     StreamResponse,
@@ -137,8 +137,8 @@ class Client:
     """Makes calls with one named client's options; see :func:`get_client`.
 
     Per-call keyword arguments override the client's options: ``timeout`` (seconds, a
-    dict or a :class:`~django_asyncx.http.options.Timeout`), ``retries`` (a number of
-    retries, a dict or a :class:`~django_asyncx.http.options.Retry`), ``idempotent``
+    dict or a :class:`~django_asyncx.options.Timeout`), ``retries`` (a number of
+    retries, a dict or a :class:`~django_asyncx.options.Retry`), ``idempotent``
     (allow retrying a POST/PATCH), ``max_body_size``, ``raise_for_status``.
     """
 

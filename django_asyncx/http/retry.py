@@ -3,7 +3,7 @@
 The retry loop itself is the client's (:mod:`django_asyncx.http.client`): it needs the time
 left before the deadline to size each attempt's own timeout, which retry libraries do not
 hand to the attempt. What is here is the arithmetic, kept apart so it can be read and tested
-on its own. The policy is :class:`~django_asyncx.http.options.Retry`.
+on its own. The policy is :class:`~django_asyncx.options.Retry`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import email.utils
 import random
 import time
 
-from .options import Retry
+from django_asyncx.options import Retry
 
 __all__ = ["Deadline", "parse_retry_after", "retry_delay"]
 

@@ -11,7 +11,7 @@
         )
 
 Options are in ``ASYNCX["HTTP_MIDDLEWARE"]``
-(:class:`~django_asyncx.http.options.MiddlewareOptions`).
+(:class:`~django_asyncx.options.MiddlewareOptions`).
 """
 
 from __future__ import annotations

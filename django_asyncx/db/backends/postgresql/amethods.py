@@ -83,12 +83,15 @@ def _queryset_alias(queryset: Any, write: bool) -> str:
     return str(router.db_for_read(queryset.model, **queryset._hints))
 
 
-def _queryset_method(name: str, write: bool) -> Callable[..., Coroutine[Any, Any, Any]]:
-    django_method = _DJANGO_QUERYSET[name]
+def _native_method(
+    name: str, django_method: Any, alias_of: Callable[[Any, dict[str, Any]], str]
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """``name``: Django's ``django_method`` for most aliases; for native-engine aliases (as
+    ``alias_of(self, kwargs)`` picks them) the sync method, run by :func:`run_native`."""
     sync_name = name[1:]
 
     async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        alias = _queryset_alias(self, write)
+        alias = alias_of(self, kwargs)
         if not uses_native_path(alias):
             return await django_method(self, *args, **kwargs)
         return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
@@ -98,18 +101,25 @@ def _queryset_method(name: str, write: bool) -> Callable[..., Coroutine[Any, Any
     return method
 
 
+def _queryset_method(name: str, write: bool) -> Callable[..., Coroutine[Any, Any, Any]]:
+    return _native_method(
+        name, _DJANGO_QUERYSET[name], lambda queryset, _: _queryset_alias(queryset, write)
+    )
+
+
+async def _fetched(queryset: Any, alias: str) -> AsyncIterator[Any]:
+    # Django's __aiter__ fetches the whole result, then yields it: the same, natively.
+    await run_native(queryset._fetch_all, using=alias)
+    for item in queryset._result_cache:
+        yield item
+
+
 def _aiter(self: Any) -> AsyncIterator[Any]:
     """``async for obj in queryset``: fetched natively for native-engine aliases."""
     alias = _queryset_alias(self, False)
     if not uses_native_path(alias):
         return _DJANGO_QUERYSET["__aiter__"](self)  # type: ignore[no-any-return]
-
-    async def generator() -> AsyncIterator[Any]:
-        await run_native(self._fetch_all, using=alias)
-        for item in self._result_cache:
-            yield item
-
-    return generator()
+    return _fetched(self, alias)
 
 
 def _aiterator(self: Any, chunk_size: int = 2000) -> AsyncIterator[Any]:
@@ -126,13 +136,7 @@ def _raw_aiter(self: Any) -> AsyncIterator[Any]:
     alias = str(self.db)
     if not uses_native_path(alias):
         return _DJANGO_RAW_AITER(self)
-
-    async def generator() -> AsyncIterator[Any]:
-        await run_native(self._fetch_all, using=alias)
-        for item in self._result_cache:
-            yield item
-
-    return generator()
+    return _fetched(self, alias)
 
 
 def _model_alias(instance: Any, name: str, kwargs: dict[str, Any]) -> str:
@@ -145,18 +149,9 @@ def _model_alias(instance: Any, name: str, kwargs: dict[str, Any]) -> str:
 
 
 def _model_method(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-    django_method = _DJANGO_MODEL[name]
-    sync_name = name[1:]
-
-    async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        alias = _model_alias(self, name, kwargs)
-        if not uses_native_path(alias):
-            return await django_method(self, *args, **kwargs)
-        return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
-
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
-    return method
+    return _native_method(
+        name, _DJANGO_MODEL[name], lambda instance, kwargs: _model_alias(instance, name, kwargs)
+    )
 
 
 RELATED_METHODS = (
@@ -174,25 +169,15 @@ _DJANGO_FACTORIES = (
 )
 
 
-def _related_method(name: str, django_method: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
-    sync_name = name[1:]
-
-    async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        alias = str(self._db or router.db_for_write(self.model, instance=self.instance))
-        if not uses_native_path(alias):
-            return await django_method(self, *args, **kwargs)
-        return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
-
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
-    return method
+def _related_alias(manager: Any, kwargs: dict[str, Any]) -> str:
+    return str(manager._db or router.db_for_write(manager.model, instance=manager.instance))
 
 
 def _native_related(manager_class: type) -> type:
     # Only the a-methods the class has: a reverse FK manager has aremove/aclear only when
     # the foreign key is nullable.
     methods = {
-        name: _related_method(name, getattr(manager_class, name))
+        name: _native_method(name, getattr(manager_class, name), _related_alias)
         for name in RELATED_METHODS
         if hasattr(manager_class, name)
     }

@@ -6,8 +6,8 @@ PostgreSQL backend on psycopg, unchanged. In async code, ``run_native()`` (and `
 :class:`~.wrapper.NativeDatabaseWrapper` per call; see :mod:`.native`.
 
 The native path's pool settings are ``native_*`` keys of ``OPTIONS``
-(:mod:`~django_asyncx.db.backends.postgresql.options`); they are validated when the wrapper
-is created and never reach psycopg.
+(:class:`~django_asyncx.options.NativeOptions`); they are validated when the wrapper is
+created and never reach psycopg.
 """
 
 from __future__ import annotations
@@ -17,19 +17,29 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper
 
-from .options import NATIVE_KEYS, NativeOptions, native_options
+from django_asyncx.options import NATIVE_KEYS, NativeOptions
 
 __all__ = ["DatabaseWrapper"]
 
 
 class DatabaseWrapper(PostgresDatabaseWrapper):
-    """Django's PostgreSQL wrapper, which also knows its alias's native pool settings."""
+    """Django's PostgreSQL wrapper, which also knows its alias's native pool settings.
 
-    def __init__(self, settings_dict: dict[str, Any], alias: str = DEFAULT_DB_ALIAS) -> None:
+    ``native_options`` are parsed from ``settings_dict["OPTIONS"]`` unless given (the native
+    pool gives each wrapper it makes the options it parsed once).
+    """
+
+    def __init__(
+        self,
+        settings_dict: dict[str, Any],
+        alias: str = DEFAULT_DB_ALIAS,
+        *,
+        native_options: NativeOptions | None = None,
+    ) -> None:
         super().__init__(settings_dict, alias)
-        self.native_options: NativeOptions = native_options(
-            alias, settings_dict.get("OPTIONS") or {}
-        )
+        if native_options is None:
+            native_options = NativeOptions.parse(alias, settings_dict.get("OPTIONS") or {})
+        self.native_options: NativeOptions = native_options
 
     def get_connection_params(self) -> dict[str, Any]:
         """psycopg's connection parameters, without the native path's keys."""

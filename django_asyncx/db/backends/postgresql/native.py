@@ -11,13 +11,13 @@
         await run_native(transfer, 10, using="default")   # same connection, same transaction
 
 How a call runs: the alias's pool (:mod:`.pool`) hands out a ready
-:class:`~.wrapper.NativeDatabaseWrapper`; it is installed as ``connections[alias]`` in the
-calling task's context only (Django keeps connections in an ``asgiref.local.Local``, which is
-per task on a running loop), and the function runs in a greenlet
-(:func:`~django_asyncx.db.greenlet.greenlet_spawn`). Every query switches to the loop and
-awaits asyncpg; other tasks run meanwhile, each with its own wrapper. Afterwards the task's
-previous ``connections[alias]`` is restored and the wrapper goes back to the pool (or is
-terminated if the call left it dirty).
+:class:`~.wrapper.NativeDatabaseWrapper`; its :meth:`~.wrapper.NativeDatabaseWrapper.run`
+installs it as ``connections[alias]`` in the calling task's context only (Django keeps
+connections in an ``asgiref.local.Local``, which is per task on a running loop) and runs the
+function in a greenlet (:func:`~django_asyncx.db.greenlet.greenlet_spawn`). Every query
+switches to the loop and awaits asyncpg; other tasks run meanwhile, each with its own
+wrapper. Afterwards the task's previous ``connections[alias]`` is restored and the wrapper
+goes back to the pool (or is terminated if the call left it dirty).
 
 Inside ``async with native_atomic()`` the task is bound to one wrapper for the block; its
 ``run_native`` calls (and those of tasks it starts, one at a time) use that wrapper, inside
@@ -32,20 +32,19 @@ ORM use on the loop still raises ``SynchronousOnlyOperation``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from types import MappingProxyType, TracebackType
-from typing import Any, cast
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
-from django_asyncx.db.greenlet import greenlet_spawn
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
+from django_asyncx.options import NATIVE_ENGINE
 
 from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
@@ -53,14 +52,11 @@ from .wrapper import NativeDatabaseWrapper
 
 __all__ = [
     "NativeAtomic",
-    "connect_wrapper",
     "native_atomic",
     "native_iterator",
     "run_native",
     "uses_native_path",
 ]
-
-_MISSING = object()
 
 
 @functools.cache
@@ -83,41 +79,6 @@ def uses_native_path(alias: str | None = None) -> bool:
     if alias not in settings:
         return False
     return _engine_is_native(settings[alias]["ENGINE"])
-
-
-class _Installed:
-    """Shows ``wrapper`` as ``connections[alias]`` to the current task until undone."""
-
-    __slots__ = ("alias", "previous")
-
-    def __init__(self, alias: str, wrapper: NativeDatabaseWrapper) -> None:
-        storage = cast(Any, connections)._connections
-        self.alias = alias
-        self.previous = getattr(storage, alias, _MISSING)
-        setattr(storage, alias, wrapper)
-
-    def undo(self) -> None:
-        storage = cast(Any, connections)._connections
-        if self.previous is _MISSING:
-            with contextlib.suppress(AttributeError):
-                delattr(storage, self.alias)
-        else:
-            setattr(storage, self.alias, self.previous)
-
-
-async def _run_on[T](
-    wrapper: NativeDatabaseWrapper, alias: str, fn: Callable[..., T], args: Any, kwargs: Any
-) -> T:
-    installed = _Installed(alias, wrapper)
-    try:
-        return await greenlet_spawn(fn, *args, **kwargs)
-    finally:
-        installed.undo()
-
-
-async def connect_wrapper(wrapper: NativeDatabaseWrapper) -> None:
-    """Open ``wrapper``'s connection now (Django's ``ensure_connection``, in its greenlet)."""
-    await _run_on(wrapper, wrapper.alias, wrapper.ensure_connection, (), {})
 
 
 class _TaskLock:
@@ -167,7 +128,7 @@ class _Binding:
         self.check_usable()
         await self.lock.acquire()
         try:
-            return await _run_on(self.wrapper, self.alias, fn, args, kwargs)
+            return await self.wrapper.run(fn, *args, **kwargs)
         finally:
             self.lock.release()
 
@@ -183,7 +144,7 @@ def _check_alias(alias: str) -> None:
         engine = connections.settings[alias]["ENGINE"] if alias in connections.settings else None
         raise ConfigurationError(
             f"database alias {alias!r} does not use the native engine (ENGINE is {engine!r}); "
-            'accepted: an alias with ENGINE "django_asyncx.db.backends.postgresql"'
+            f'accepted: an alias with ENGINE "{NATIVE_ENGINE}"'
         )
 
 
@@ -205,7 +166,7 @@ async def run_native[T](
     pool = await _pool(alias)
     wrapper = await pool.acquire()
     try:
-        return await _run_on(wrapper, alias, fn, args, kwargs)
+        return await wrapper.run(fn, *args, **kwargs)
     finally:
         pool.release(wrapper)
 
@@ -245,7 +206,7 @@ async def native_iterator(
         if binding is not None:
             return await binding.run(fn)
         assert wrapper is not None
-        return await _run_on(wrapper, alias, fn, (), {})
+        return await wrapper.run(fn)
 
     rows: Iterator[Any] | None = None
     try:

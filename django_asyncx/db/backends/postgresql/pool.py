@@ -21,8 +21,8 @@ from django.db import connections
 
 from django_asyncx.exceptions import PoolTimeoutError
 from django_asyncx.lifespan import LoopResource
+from django_asyncx.options import NativeOptions
 
-from .options import NativeOptions, native_options
 from .wrapper import NativeDatabaseWrapper
 
 __all__ = ["WrapperPool", "get_pool"]
@@ -41,11 +41,15 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="django_asyncx.native.
 
 
 class WrapperPool:
-    """The free list of one alias on one event loop."""
+    """The free list of one alias on one event loop.
+
+    The alias's ``OPTIONS`` are parsed once, when the pool is created; each wrapper it makes
+    reuses those :attr:`options`.
+    """
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.options: NativeOptions = native_options(
+        self.options: NativeOptions = NativeOptions.parse(
             alias, connections.settings[alias].get("OPTIONS") or {}
         )
         self.size = 0
@@ -88,7 +92,10 @@ class WrapperPool:
             if self.size < self.options.max_size:
                 self.size += 1
                 return NativeDatabaseWrapper(
-                    connections.settings[self.alias], self.alias, generation=_generation
+                    connections.settings[self.alias],
+                    self.alias,
+                    generation=_generation,
+                    native_options=self.options,
                 )
             await self._wait()
 
@@ -168,12 +175,10 @@ async def _close_pool(pool: WrapperPool) -> None:
 async def _create_pool(alias: str) -> WrapperPool:
     pool = WrapperPool(alias)
     if pool.options.min_size:
-        from .native import connect_wrapper
-
         wrappers = [await pool.acquire() for _ in range(pool.options.min_size)]
         try:
             for wrapper in wrappers:
-                await connect_wrapper(wrapper)
+                await wrapper.aensure_connection()
         except BaseException:
             await pool.aclose()
             for wrapper in wrappers:

@@ -1,23 +1,29 @@
 """The ``DatabaseWrapper`` of the native path: Django's PostgreSQL wrapper on asyncpg.
 
-One instance serves one greenlet at a time (the pool hands it out, see :mod:`.pool`). Its
-methods that Django guards with ``async_unsafe`` are unguarded here, but only inside the
-native greenlet: anywhere else they raise ``SynchronousOnlyOperation`` as usual.
+One instance serves one greenlet at a time (the pool hands it out, see :mod:`.pool`):
+:meth:`NativeDatabaseWrapper.run` shows it as ``connections[alias]`` to the calling task and
+runs sync ORM code in a greenlet. Its methods that Django guards with ``async_unsafe`` are
+unguarded here, but only inside the native greenlet: anywhere else they raise
+``SynchronousOnlyOperation`` as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from typing import Any, cast
 
 import asyncpg
 import psycopg
 from django.core.exceptions import SynchronousOnlyOperation
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.db.utils import ProgrammingError
 
-from django_asyncx.db.greenlet import await_only, in_greenlet
+from django_asyncx.db.greenlet import await_only, greenlet_spawn, in_greenlet
+from django_asyncx.options import NativeOptions
 
 from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
@@ -27,6 +33,7 @@ from .errors import translate_error
 __all__ = ["NativeDatabaseWrapper", "NativeOperations"]
 
 _ISOLATION = {1: "read uncommitted", 2: "read committed", 3: "repeatable read", 4: "serializable"}
+_MISSING = object()
 
 
 def _unguarded(method: Any) -> Any:
@@ -89,10 +96,32 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     ops_class = NativeOperations
     connection: NativeConnection | None
 
-    def __init__(self, settings_dict: dict[str, Any], alias: str, generation: int = 0) -> None:
-        super().__init__(settings_dict, alias)
+    def __init__(
+        self,
+        settings_dict: dict[str, Any],
+        alias: str,
+        generation: int = 0,
+        *,
+        native_options: NativeOptions | None = None,
+    ) -> None:
+        super().__init__(settings_dict, alias, native_options=native_options)
         self.generation = generation
         self._cursor_slots: set[int] = set()
+
+    # -- running sync code on it -------------------------------------------------------
+
+    async def run[T](self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run the sync ``fn(*args, **kwargs)`` in a greenlet, with this wrapper as the
+        calling task's ``connections[alias]`` until it returns."""
+        installed = _Installed(self.alias, self)
+        try:
+            return await greenlet_spawn(fn, *args, **kwargs)
+        finally:
+            installed.undo()
+
+    async def aensure_connection(self) -> None:
+        """Open the connection now (:meth:`ensure_connection`, in its greenlet)."""
+        await self.run(self.ensure_connection)
 
     # -- connecting ------------------------------------------------------------------
 
@@ -293,6 +322,26 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     def timezone_matches(self) -> bool:
         """Whether the connection was opened with today's time zone settings."""
         return self.connection is None or self.connection.tzinfo == self.timezone
+
+
+class _Installed:
+    """Shows ``wrapper`` as ``connections[alias]`` to the current task until undone."""
+
+    __slots__ = ("alias", "previous")
+
+    def __init__(self, alias: str, wrapper: NativeDatabaseWrapper) -> None:
+        storage = cast(Any, connections)._connections
+        self.alias = alias
+        self.previous = getattr(storage, alias, _MISSING)
+        setattr(storage, alias, wrapper)
+
+    def undo(self) -> None:
+        storage = cast(Any, connections)._connections
+        if self.previous is _MISSING:
+            with contextlib.suppress(AttributeError):
+                delattr(storage, self.alias)
+        else:
+            setattr(storage, self.alias, self.previous)
 
 
 class _SlotCursor(NativeServerCursor):
