@@ -43,7 +43,7 @@ from asgiref.sync import SyncToAsync, iscoroutinefunction
 
 from .conf import ExecutorConfig, asyncx_settings
 from .exceptions import ConfigurationError
-from .lifespan import LoopResource
+from .loops import LoopResource
 
 __all__ = [
     "BoundedExecutor",

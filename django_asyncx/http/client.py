@@ -12,7 +12,7 @@ Each call reads the body (up to ``max_body_size``) and returns the connection to
 before it returns, so nothing is left to close; :meth:`Client.stream` is the way to read a
 large body piece by piece. The aiohttp session behind a client is created on first use in
 each event loop and closed with that loop or at lifespan shutdown
-(:class:`~django_asyncx.lifespan.LoopResource`), so one process can serve several loops
+(:class:`~django_asyncx.loops.LoopResource`), so one process can serve several loops
 (tests, ``runserver``, threads) without "Event loop is closed".
 """
 
@@ -37,7 +37,7 @@ from django_asyncx.exceptions import (
     UpstreamStatusError,
     UpstreamTimeout,
 )
-from django_asyncx.lifespan import LoopResource
+from django_asyncx.loops import LoopResource
 
 from .fanout import gather
 from .guard import Guard, GuardedResolver
