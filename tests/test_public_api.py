@@ -106,6 +106,7 @@ IMPORTED_BY_USERS = {
     "django_asyncx.lifespan": "Lifespan LoopResource aclose_loop_resources on_shutdown on_startup",
     "django_asyncx.hops": "AsgiResult Hop HopCounter arequest count_hops describe",
     "django_asyncx.loops": "LoopResource aclose_loop_resources on_loop_close",
+    "django_asyncx.threadpool": "BoundedExecutor ExecutorStats Lane",
     "django_asyncx.exceptions": " ".join(exceptions.__all__),
     "django_asyncx.watchdog": "LoopWatchdog current_request ensure_loop_watchdog threshold_ms",
     "django_asyncx.receivers": "request_thread_receiver send_signal",
