@@ -105,6 +105,7 @@ IMPORTED_BY_USERS = {
     "shutdown_executors",
     "django_asyncx.lifespan": "Lifespan LoopResource aclose_loop_resources on_shutdown on_startup",
     "django_asyncx.hops": "AsgiResult Hop HopCounter arequest count_hops describe",
+    "django_asyncx.concurrency": "discard gather",
     "django_asyncx.loops": "LoopResource aclose_loop_resources on_loop_close",
     "django_asyncx.threadpool": "BoundedExecutor ExecutorStats Lane",
     "django_asyncx.exceptions": " ".join(exceptions.__all__),

@@ -21,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final, Literal, TypeVar, overload
+from typing import Any, Final
 
 import aiohttp
 from yarl import URL
@@ -39,7 +39,7 @@ from django_asyncx.exceptions import (
 )
 from django_asyncx.loops import LoopResource
 
-from .fanout import gather
+from .fanout import gather as _deprecated_gather
 from .guard import Guard, GuardedResolver
 from .options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
 from .response import (
@@ -55,7 +55,6 @@ from .tracing import CallContext, CallRecord, current_context
 __all__ = ["DEFAULT", "Client", "get_client"]
 
 logger = logging.getLogger("django_asyncx.http")
-T = TypeVar("T")
 
 
 class _Default:
@@ -241,30 +240,8 @@ class Client:
             assert isinstance(response, StreamResponse)
             yield response
 
-    @overload
-    async def gather(
-        self,
-        *calls: Awaitable[T],
-        limit: int | None = None,
-        return_exceptions: Literal[False] = False,
-    ) -> list[T]: ...
-
-    @overload
-    async def gather(
-        self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: Literal[True]
-    ) -> list[T | BaseException]: ...
-
-    async def gather(
-        self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: bool = False
-    ) -> list[T] | list[T | BaseException]:
-        """Await ``calls`` concurrently, at most ``limit`` at once; results in order.
-
-        The first error cancels the calls still running and is raised (unless
-        ``return_exceptions``, which returns errors in place of results).
-        """
-        if return_exceptions:
-            return await gather(*calls, limit=limit, return_exceptions=True)
-        return await gather(*calls, limit=limit)
+    # Deprecated, like django_asyncx.http.gather: use django_asyncx.concurrency.gather.
+    gather = staticmethod(_deprecated_gather)
 
     # ------------------------------------------------------------------ the call
 

@@ -26,8 +26,6 @@ The output is the same as Django's ``render_to_string`` / ``render`` for the sam
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -39,7 +37,8 @@ from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.django import reraise
 from django.template.context import RequestContext
 
-from django_asyncx.db import agather, aresolve
+from django_asyncx.concurrency import discard, gather
+from django_asyncx.db import aresolve
 from django_asyncx.db.bridge import run_in_db
 
 __all__ = [
@@ -52,17 +51,14 @@ __all__ = [
 ContextProcessor = Callable[[HttpRequest], Any]
 
 
-def _discard(values: Mapping[str, Any] | None) -> None:
-    """Close the coroutines and cancel the futures of a context that will never be resolved.
+def _discard(context: Mapping[str, Any] | None) -> None:
+    """Discard the values of a context that will never be resolved (see ``discard``).
 
     Used when rendering fails before resolution starts (a missing template), so that the
     caller's coroutines are not left "never awaited".
     """
-    for value in (values or {}).values():
-        if inspect.iscoroutine(value):
-            value.close()
-        elif isinstance(value, asyncio.Future):
-            value.cancel()
+    if context is not None:
+        discard(context.values())
 
 
 def _note_failure(exc: BaseException, template_name: str | None) -> None:
@@ -117,7 +113,7 @@ async def _run_async_processors(
             )
         return await aresolve_context(result, template_name=template_name)
 
-    return dict(zip(chosen, await agather(*map(one, chosen)), strict=True))
+    return dict(zip(chosen, await gather(*map(one, chosen)), strict=True))
 
 
 async def _aresolve_with_processors(
@@ -127,11 +123,12 @@ async def _aresolve_with_processors(
     template_name: str,
 ) -> tuple[dict[str, Any], dict[ContextProcessor, dict[str, Any]]]:
     """Resolve ``context`` and run the async ``processors``, all at once."""
-    resolved, processed = await agather(
+    # Two results of different types: Any, rather than the object gather() would infer.
+    both: list[Any] = await gather(
         aresolve_context(context, template_name=template_name),
         _run_async_processors(processors, request, template_name),
     )
-    return resolved, processed
+    return both[0], both[1]
 
 
 class _ProcessedRequestContext(RequestContext):
