@@ -28,9 +28,10 @@ from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from .asgi import ASGIHandler
-from .hops import arequest, count_hops, describe
+from .hops import count_hops, describe
 from .middleware import DROP_INS
 from .receivers import _DB_RECEIVERS, _loop_safe
+from .testing.client import arequest
 from .views._base import is_async_view
 from .views.cache import cache_path
 

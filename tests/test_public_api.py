@@ -108,6 +108,7 @@ IMPORTED_BY_USERS = {
     "django_asyncx.concurrency": "discard gather",
     "django_asyncx.loops": "LoopResource aclose_loop_resources on_loop_close",
     "django_asyncx.threadpool": "BoundedExecutor ExecutorStats Lane",
+    "django_asyncx.testing.client": "AsgiResult arequest",
     "django_asyncx.exceptions": " ".join(exceptions.__all__),
     "django_asyncx.watchdog": "LoopWatchdog current_request ensure_loop_watchdog threshold_ms",
     "django_asyncx.receivers": "request_thread_receiver send_signal",
