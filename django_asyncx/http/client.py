@@ -23,6 +23,7 @@ import copy
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from functools import partialmethod
 from typing import Any, Final
 
 import aiohttp
@@ -139,6 +140,9 @@ class Client:
     dict or a :class:`~django_asyncx.http.options.Timeout`), ``retries`` (a number of
     retries, a dict or a :class:`~django_asyncx.http.options.Retry`), ``idempotent``
     (allow retrying a POST/PATCH), ``max_body_size``, ``raise_for_status``.
+
+    The verbs ``get``, ``head``, ``options``, ``post``, ``put``, ``patch`` and ``delete`` are
+    :meth:`request` with the method filled in: ``await client.get(url, **kwargs)``.
     """
 
     def __init__(self, options: ClientOptions, *, context: CallContext | None = None) -> None:
@@ -162,36 +166,6 @@ class Client:
     async def session(self) -> aiohttp.ClientSession:
         """This event loop's aiohttp session for the client (made on first use)."""
         return await self._sessions.aget()
-
-    # ------------------------------------------------------------------ verbs
-
-    async def get(self, url: str, **kwargs: Any) -> Response:
-        """``GET url``; see :meth:`request` for the keyword arguments."""
-        return await self.request("GET", url, **kwargs)
-
-    async def head(self, url: str, **kwargs: Any) -> Response:
-        """``HEAD url``; see :meth:`request`."""
-        return await self.request("HEAD", url, **kwargs)
-
-    async def options(self, url: str, **kwargs: Any) -> Response:
-        """``OPTIONS url``; see :meth:`request`."""
-        return await self.request("OPTIONS", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> Response:
-        """``POST url`` (not retried unless ``idempotent=True``); see :meth:`request`."""
-        return await self.request("POST", url, **kwargs)
-
-    async def put(self, url: str, **kwargs: Any) -> Response:
-        """``PUT url``; see :meth:`request`."""
-        return await self.request("PUT", url, **kwargs)
-
-    async def patch(self, url: str, **kwargs: Any) -> Response:
-        """``PATCH url`` (not retried unless ``idempotent=True``); see :meth:`request`."""
-        return await self.request("PATCH", url, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> Response:
-        """``DELETE url``; see :meth:`request`."""
-        return await self.request("DELETE", url, **kwargs)
 
     async def request(
         self,
@@ -239,6 +213,18 @@ class Client:
         async with self._call(method, url, limit=limit, stream=True, **kwargs) as response:
             assert isinstance(response, StreamResponse)
             yield response
+
+    # ------------------------------------------------------------------ verbs
+    # request() with the method filled in (the class docstring); POST and PATCH are not
+    # retried unless idempotent=True.
+
+    get = partialmethod(request, "GET")
+    head = partialmethod(request, "HEAD")
+    options = partialmethod(request, "OPTIONS")
+    post = partialmethod(request, "POST")
+    put = partialmethod(request, "PUT")
+    patch = partialmethod(request, "PATCH")
+    delete = partialmethod(request, "DELETE")
 
     # Deprecated, like django_asyncx.http.gather: use django_asyncx.concurrency.gather.
     gather = staticmethod(_deprecated_gather)

@@ -35,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import TemplateDoesNotExist, loader
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.django import reraise
-from django.template.context import RequestContext
+from django.template.context import Context, RequestContext
 
 from django_asyncx.concurrency import discard, gather
 from django_asyncx.db import aresolve
@@ -177,7 +177,7 @@ def _make_django_context(
     context: dict[str, Any],
     request: HttpRequest | None,
     processed: Mapping[ContextProcessor, dict[str, Any]],
-) -> Any:
+) -> Context:
     """The ``Context`` Django's backend would make, with the async processors' results."""
     autoescape = template.backend.engine.autoescape
     if request is None or not processed:
@@ -190,16 +190,10 @@ def _make_django_context(
     return made
 
 
-def _render_django(
-    template: DjangoTemplate,
-    context: dict[str, Any],
-    request: HttpRequest | None,
-    processed: Mapping[ContextProcessor, dict[str, Any]],
-) -> str:
-    if not processed:
-        return template.render(context, request)
+def _render_django(template: DjangoTemplate, context: Context) -> str:
+    """Render as Django's backend does, given the context it would make."""
     try:
-        return template.template.render(_make_django_context(template, context, request, processed))
+        return template.template.render(context)
     except TemplateDoesNotExist as exc:
         reraise(exc, template.backend)
 
@@ -225,7 +219,8 @@ async def arender_template(
     if isinstance(template, DjangoTemplate):
         processors = template.backend.engine.template_context_processors
         resolved, processed = await _aresolve_with_processors(context, request, processors, name)
-        return await run_in_db(_render_django, template, resolved, request, processed)
+        made = _make_django_context(template, resolved, request, processed)
+        return await run_in_db(_render_django, template, made)
     native = getattr(template, "arender", None)
     if native is not None and iscoroutinefunction(native):
         result: str = await native(context, request)
