@@ -20,10 +20,11 @@ KINDS = ("shared-session", "aiohttp-per-request", "httpx-per-request")
 
 
 async def _shared(url: str) -> None:
+    from django_asyncx.concurrency import gather
     from django_asyncx.http import get_client
 
     client = get_client()
-    await client.gather(client.get(url), client.get(url), client.get(url))
+    await gather(client.get(url), client.get(url), client.get(url))
 
 
 async def _aiohttp_per_request(url: str) -> None:

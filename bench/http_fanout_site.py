@@ -15,6 +15,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
+from django_asyncx.concurrency import gather
+
 UPSTREAM_URL = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:8001")
 
 SECRET_KEY = "bench-only-not-secret"
@@ -53,10 +55,10 @@ def sync_sequential(request: HttpRequest) -> HttpResponse:
 
 
 async def async_gather(request: HttpRequest) -> HttpResponse:
-    """request.http.gather: the three calls at once, on the shared per-loop session."""
+    """request.http and gather: the three calls at once, on the shared per-loop session."""
     http = request.http  # type: ignore[attr-defined]
     path_ = request.GET.get("path", "/delay")
-    responses = await http.gather(http.get(path_), http.get(path_), http.get(path_))
+    responses = await gather(http.get(path_), http.get(path_), http.get(path_))
     return JsonResponse({"n": len(responses)})
 
 

@@ -29,9 +29,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.utils.module_loading import import_string
 
 from .handler import ASGIHandler
-from .hops import arequest, count_hops, describe
+from .hops import count_hops, describe
 from .middleware import DROP_INS
 from .receivers import ReceiverRun, classify_receiver
+from .testing.client import arequest
 from .views._base import is_async_view
 from .views.cache import cache_path
 

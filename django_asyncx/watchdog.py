@@ -28,7 +28,7 @@ from contextvars import ContextVar
 from django.conf import settings
 
 from .conf import AUTO, asyncx_settings
-from .lifespan import LoopResource
+from .loops import LoopResource
 
 __all__ = ["LoopWatchdog", "current_request", "ensure_loop_watchdog", "threshold_ms"]
 

@@ -5,11 +5,12 @@ import threading
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
+from django_asyncx.concurrency import gather
 from django_asyncx.http import get_client
 
 
 async def fanout(request: HttpRequest) -> HttpResponse:
-    a, b = await request.http.gather(request.http.get("/a"), request.http.get("/b"))
+    a, b = await gather(request.http.get("/a"), request.http.get("/b"))
     return JsonResponse({"a": a.text(), "b": b.text(), "thread": threading.get_ident()})
 
 

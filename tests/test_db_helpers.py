@@ -1,12 +1,14 @@
-"""alist / aresolve / agather: one hop per queryset, concurrency, nothing left behind."""
+"""alist / aresolve: one hop per queryset, concurrency, nothing left behind.
 
-import asyncio
+agather, now a deprecated alias of django_asyncx.concurrency.gather, is tested with it.
+"""
+
 import threading
 
 import pytest
 from django.db import connections
 
-from django_asyncx.db import Related, agather, alist, aresolve, atomic, run_in_db
+from django_asyncx.db import Related, alist, aresolve, atomic, run_in_db
 from django_asyncx.executors import shutdown_executors
 from tests.db_aliases import on_databases
 from tests.testapp.models import Author, Book
@@ -93,65 +95,3 @@ async def test_aresolve_inside_a_transaction_sees_its_writes(alias):
         await run_in_db(seed, alias)
         context = await aresolve({"books": Book.objects.all(), "n": Author.objects.acount()})
     assert (len(context["books"]), context["n"]) == (6, 2)
-
-
-async def test_agather_keeps_order_and_bounds_concurrency():
-    running = peak = 0
-
-    async def job(i: int) -> int:
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.001 * (10 - i))
-        running -= 1
-        return i * i
-
-    assert await agather(*(job(i) for i in range(10)), limit=3) == [i * i for i in range(10)]
-    assert peak == 3
-    assert await agather() == []
-
-
-async def test_agather_failure_cancels_the_rest_and_closes_unstarted_coroutines():
-    cancelled = []
-    started = []
-
-    async def slow(i: int) -> None:
-        started.append(i)
-        try:
-            await asyncio.sleep(10)
-        except asyncio.CancelledError:
-            cancelled.append(i)
-            raise
-
-    async def fail() -> None:
-        await asyncio.sleep(0)
-        raise KeyError("boom")
-
-    # Coroutines never started would warn "never awaited" (an error in this suite).
-    with pytest.raises(KeyError, match="boom"):
-        await agather(slow(0), fail(), slow(2), slow(3), limit=3)
-    assert started == [0, 2]
-    assert sorted(cancelled) == [0, 2]
-
-
-async def test_agather_cancelled_caller_leaves_no_task_behind():
-    before = len(asyncio.all_tasks())
-
-    async def forever() -> None:
-        await asyncio.sleep(10)
-
-    outer = asyncio.create_task(agather(forever(), forever(), forever(), limit=2))
-    await asyncio.sleep(0.01)
-    outer.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await outer
-    assert len(asyncio.all_tasks()) == before
-
-
-async def test_agather_bad_arguments():
-    async def job() -> None: ...
-
-    with pytest.raises(ValueError, match=r"limit=\.\.\.\) takes None or a positive int, got 0"):
-        await agather(job(), limit=0)
-    with pytest.raises(TypeError, match="argument 1 is not awaitable: 5"):
-        await agather(job(), 5)

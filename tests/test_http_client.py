@@ -363,7 +363,8 @@ async def test_gather_returns_results_in_order_and_bounds_concurrency(upstream, 
 
     upstream.route("/item", tracked)
     calls = [client.get("/item", params={"i": str(i)}) for i in range(12)]
-    responses = await client.gather(*calls, limit=3)
+    with pytest.deprecated_call(match="use django_asyncx.concurrency.gather"):
+        responses = await client.gather(*calls, limit=3)
     assert [r.text() for r in responses] == [str(i) for i in range(12)]
     assert in_flight[1] == 3
     assert upstream.request_count == 12
@@ -373,7 +374,7 @@ async def test_gather_raises_the_first_error_and_cancels_the_rest(upstream, clie
     upstream.route("/slow", text="late", delay=5)
     upstream.route("/fail", status=500)
     calls = [client.get("/slow"), client.get("/fail"), client.get("/slow"), client.get("/slow")]
-    with pytest.raises(UpstreamStatusError):
+    with pytest.deprecated_call(), pytest.raises(UpstreamStatusError):
         await client.gather(*calls, limit=2)
     # The failure frees a slot, so the third call may start before the cancellation; the
     # fourth never starts, and is closed without a "never awaited" warning.
@@ -383,13 +384,19 @@ async def test_gather_raises_the_first_error_and_cancels_the_rest(upstream, clie
 async def test_gather_return_exceptions(upstream, client):
     upstream.route("/ok", text="ok")
     upstream.route("/fail", status=500)
-    ok, failed = await client.gather(client.get("/ok"), client.get("/fail"), return_exceptions=True)
+    with pytest.deprecated_call():
+        ok, failed = await client.gather(
+            client.get("/ok"), client.get("/fail"), return_exceptions=True
+        )
     assert ok.text() == "ok"
     assert isinstance(failed, UpstreamStatusError)
 
 
 async def test_gather_rejects_a_bad_limit_and_closes_the_calls(client):
-    with pytest.raises(ValueError, match="limit=0"):
+    with (
+        pytest.deprecated_call(),
+        pytest.raises(ValueError, match=r"limit=\.\.\.\) takes None or a positive int, got 0"),
+    ):
         await client.gather(client.get("http://example.invalid/"), limit=0)
 
 

@@ -6,9 +6,10 @@ import random
 import psutil
 from aiohttp import web
 
+from django_asyncx.concurrency import gather
 from django_asyncx.exceptions import UpstreamError
 from django_asyncx.http import get_client
-from django_asyncx.lifespan import aclose_loop_resources
+from django_asyncx.loops import aclose_loop_resources
 
 
 def client_sockets(port):
@@ -72,14 +73,14 @@ def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
             )
             for _ in range(1000)
         ]
-        results = await client.gather(*calls, limit=50, return_exceptions=True)
+        results = await gather(*calls, limit=50, return_exceptions=True)
         seen["errors"] = sum(isinstance(r, UpstreamError) for r in results)
         seen["other"] = [r for r in results if isinstance(r, BaseException)]
         seen["ok"] = sum(not isinstance(r, BaseException) for r in results)
         # A connection leaked by an error path stays open and out of the pool. 50 calls held
         # together reuse every pooled connection and open the rest: if nothing leaked, the
         # process then has exactly 50 sockets to the upstream.
-        held = await client.gather(*[client.get("/hold") for _ in range(50)])
+        held = await gather(*[client.get("/hold") for _ in range(50)])
         assert {r.text() for r in held} == {"held"}
         seen["pooled"] = len(client_sockets(upstream.port))
         await aclose_loop_resources()

@@ -8,7 +8,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.test import override_settings
 
-from django_asyncx import lifespan
+from django_asyncx import lifespan, loops
 from django_asyncx.asgi import AsyncxApplication
 from django_asyncx.exceptions import LifespanError
 from django_asyncx.lifespan import LoopResource, on_shutdown, on_startup
@@ -327,11 +327,11 @@ def test_loop_closed_without_shutdown_asyncgens_is_reported_at_exit(caplog):
     loop.close()  # no shutdown_asyncgens(): nothing could close the resource in time
 
     with caplog.at_level(logging.WARNING, "django_asyncx.lifespan"):
-        lifespan._close_at_exit()
+        loops._close_at_exit()
 
     assert closed == []
     assert "per-loop resources orphan were not closed" in caplog.text
-    assert loop not in lifespan._states
+    assert loop not in loops._states
 
 
 def test_open_loop_is_closed_at_exit():
@@ -340,9 +340,9 @@ def test_open_loop_is_closed_at_exit():
     loop = asyncio.new_event_loop()
     try:
         value = loop.run_until_complete(res.aget())
-        lifespan._close_at_exit()
+        loops._close_at_exit()
         assert closed == [value]
-        assert loop not in lifespan._states
+        assert loop not in loops._states
     finally:
         loop.close()
 

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from django_asyncx import lifespan
+from django_asyncx import lifespan, loops
 from django_asyncx.asgi import AsyncxApplication
 from django_asyncx.lifespan import LoopResource, aclose_loop_resources, on_shutdown, on_startup
 
@@ -55,7 +55,7 @@ def test_shutdown_hook_sees_this_loops_resource_when_the_loop_ends():
         "stop gets the same value: True",
         "close",
     ]
-    assert lifespan._states == {}
+    assert loops._states == {}
 
 
 def test_resource_first_used_by_a_shutdown_hook_is_closed_too():
@@ -70,7 +70,7 @@ def test_resource_first_used_by_a_shutdown_hook_is_closed_too():
     app = AsyncxApplication(http=None)
     asyncio.run(app.lifespan.ensure_started())
     assert events == ["create", "stop", "close"]
-    assert lifespan._states == {}
+    assert loops._states == {}
 
 
 def test_closing_resources_explicitly_runs_the_lazy_shutdown_once():
@@ -88,4 +88,4 @@ def test_closing_resources_explicitly_runs_the_lazy_shutdown_once():
 
     asyncio.run(serve_then_stop())
     assert events == ["create", "stop", "close"]
-    assert lifespan._states == {}
+    assert loops._states == {}

@@ -2,7 +2,7 @@
 
 ::
 
-    from django_asyncx.db import Related, agather, alist, aresolve
+    from django_asyncx.db import Related, alist, aresolve
 
     books = await alist(Book.objects.select_related("author").prefetch_related("tags"))
     context = await aresolve({
@@ -18,13 +18,14 @@ Django already has ``aget_object_or_404`` and ``aget_list_or_404``
 
 from __future__ import annotations
 
-import asyncio
 import inspect
+import warnings
 from collections.abc import AsyncGenerator, Awaitable, Iterable, Mapping
 from typing import Any
 
 from django.db.models import Model, QuerySet, prefetch_related_objects
 
+from django_asyncx.concurrency import gather
 from django_asyncx.db.bridge import run_in_db
 
 __all__ = ["Related", "agather", "alist", "aresolve", "needs_resolving"]
@@ -100,8 +101,8 @@ async def aresolve(mapping: Mapping[str, Any], /) -> dict[str, Any]:
         else:
             continue
         keys.append(key)
-    # agather() starts every awaitable at once (no limit), so each wrapper awaits its value.
-    results = await agather(*map(_keyed, keys, pending))
+    # gather() starts every awaitable at once (no limit), so each wrapper awaits its value.
+    results = await gather(*map(_keyed, keys, pending))
     for key, result in zip(keys, results, strict=True):
         resolved[key] = result
     return resolved
@@ -120,55 +121,10 @@ async def _collect(generator: AsyncGenerator[Any, Any]) -> list[Any]:
 
 
 async def agather(*awaitables: Awaitable[Any], limit: int | None = None) -> list[Any]:
-    """Await ``awaitables`` concurrently, at most ``limit`` at a time; results in order.
-
-    Unlike ``asyncio.gather``, nothing is left behind: if one raises (or the caller is
-    cancelled), the others are cancelled, coroutines not started yet are closed, and the
-    first error is raised once all have stopped.
-    """
-    if limit is not None and not _positive_int(limit):
-        _discard(awaitables)
-        raise ValueError(f"agather(limit=...) takes None or a positive int, got {limit!r}")
-    given: tuple[object, ...] = awaitables  # checked at run time: callers are not all typed
-    for index, item in enumerate(given):
-        if not inspect.isawaitable(item):
-            _discard(awaitables)
-            raise TypeError(f"agather() argument {index} is not awaitable: {item!r}")
-    results: list[Any] = [None] * len(awaitables)
-    order = iter(range(len(awaitables)))
-    started: set[int] = set()
-
-    async def worker() -> None:
-        for index in order:
-            started.add(index)
-            results[index] = await awaitables[index]
-
-    count = len(awaitables) if limit is None else min(limit, len(awaitables))
-    workers = [asyncio.ensure_future(worker()) for _ in range(count)]
-    done: set[asyncio.Task[None]] = set()
-    try:
-        if workers:
-            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
-    finally:
-        for task in workers:
-            task.cancel()
-        # Wait for them all to stop; this also retrieves every worker's outcome.
-        await asyncio.gather(*workers, return_exceptions=True)
-        _discard([item for i, item in enumerate(awaitables) if i not in started])
-    for task in done:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
-    return results
-
-
-def _positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _discard(awaitables: Iterable[object]) -> None:
-    """Close coroutines and cancel futures that will never be awaited."""
-    for item in awaitables:
-        if inspect.iscoroutine(item):
-            item.close()
-        elif isinstance(item, asyncio.Future):
-            item.cancel()
+    """Deprecated: :func:`django_asyncx.concurrency.gather`, which takes the same arguments."""
+    warnings.warn(
+        "django_asyncx.db.agather() is deprecated; use django_asyncx.concurrency.gather()",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return await gather(*awaitables, limit=limit)

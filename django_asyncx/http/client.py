@@ -12,7 +12,7 @@ Each call reads the body (up to ``max_body_size``) and returns the connection to
 before it returns, so nothing is left to close; :meth:`Client.stream` is the way to read a
 large body piece by piece. The aiohttp session behind a client is created on first use in
 each event loop and closed with that loop or at lifespan shutdown
-(:class:`~django_asyncx.lifespan.LoopResource`), so one process can serve several loops
+(:class:`~django_asyncx.loops.LoopResource`), so one process can serve several loops
 (tests, ``runserver``, threads) without "Event loop is closed".
 """
 
@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final, Literal, TypeVar, overload
+from functools import partialmethod
+from typing import Any, Final
 
 import aiohttp
 from yarl import URL
@@ -37,10 +38,10 @@ from django_asyncx.exceptions import (
     UpstreamStatusError,
     UpstreamTimeout,
 )
-from django_asyncx.lifespan import LoopResource
+from django_asyncx.loops import LoopResource
 from django_asyncx.options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
 
-from .fanout import gather
+from .fanout import gather as _deprecated_gather
 from .guard import Guard, GuardedResolver
 from .response import (
     Response,
@@ -55,7 +56,6 @@ from .tracing import CallContext, CallRecord, current_context
 __all__ = ["DEFAULT", "Client", "get_client"]
 
 logger = logging.getLogger("django_asyncx.http")
-T = TypeVar("T")
 
 
 class _Default:
@@ -140,6 +140,9 @@ class Client:
     dict or a :class:`~django_asyncx.options.Timeout`), ``retries`` (a number of
     retries, a dict or a :class:`~django_asyncx.options.Retry`), ``idempotent``
     (allow retrying a POST/PATCH), ``max_body_size``, ``raise_for_status``.
+
+    The verbs ``get``, ``head``, ``options``, ``post``, ``put``, ``patch`` and ``delete`` are
+    :meth:`request` with the method filled in: ``await client.get(url, **kwargs)``.
     """
 
     def __init__(self, options: ClientOptions, *, context: CallContext | None = None) -> None:
@@ -163,36 +166,6 @@ class Client:
     async def session(self) -> aiohttp.ClientSession:
         """This event loop's aiohttp session for the client (made on first use)."""
         return await self._sessions.aget()
-
-    # ------------------------------------------------------------------ verbs
-
-    async def get(self, url: str, **kwargs: Any) -> Response:
-        """``GET url``; see :meth:`request` for the keyword arguments."""
-        return await self.request("GET", url, **kwargs)
-
-    async def head(self, url: str, **kwargs: Any) -> Response:
-        """``HEAD url``; see :meth:`request`."""
-        return await self.request("HEAD", url, **kwargs)
-
-    async def options(self, url: str, **kwargs: Any) -> Response:
-        """``OPTIONS url``; see :meth:`request`."""
-        return await self.request("OPTIONS", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> Response:
-        """``POST url`` (not retried unless ``idempotent=True``); see :meth:`request`."""
-        return await self.request("POST", url, **kwargs)
-
-    async def put(self, url: str, **kwargs: Any) -> Response:
-        """``PUT url``; see :meth:`request`."""
-        return await self.request("PUT", url, **kwargs)
-
-    async def patch(self, url: str, **kwargs: Any) -> Response:
-        """``PATCH url`` (not retried unless ``idempotent=True``); see :meth:`request`."""
-        return await self.request("PATCH", url, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> Response:
-        """``DELETE url``; see :meth:`request`."""
-        return await self.request("DELETE", url, **kwargs)
 
     async def request(
         self,
@@ -241,30 +214,20 @@ class Client:
             assert isinstance(response, StreamResponse)
             yield response
 
-    @overload
-    async def gather(
-        self,
-        *calls: Awaitable[T],
-        limit: int | None = None,
-        return_exceptions: Literal[False] = False,
-    ) -> list[T]: ...
+    # ------------------------------------------------------------------ verbs
+    # request() with the method filled in (the class docstring); POST and PATCH are not
+    # retried unless idempotent=True.
 
-    @overload
-    async def gather(
-        self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: Literal[True]
-    ) -> list[T | BaseException]: ...
+    get = partialmethod(request, "GET")
+    head = partialmethod(request, "HEAD")
+    options = partialmethod(request, "OPTIONS")
+    post = partialmethod(request, "POST")
+    put = partialmethod(request, "PUT")
+    patch = partialmethod(request, "PATCH")
+    delete = partialmethod(request, "DELETE")
 
-    async def gather(
-        self, *calls: Awaitable[T], limit: int | None = None, return_exceptions: bool = False
-    ) -> list[T] | list[T | BaseException]:
-        """Await ``calls`` concurrently, at most ``limit`` at once; results in order.
-
-        The first error cancels the calls still running and is raised (unless
-        ``return_exceptions``, which returns errors in place of results).
-        """
-        if return_exceptions:
-            return await gather(*calls, limit=limit, return_exceptions=True)
-        return await gather(*calls, limit=limit)
+    # Deprecated, like django_asyncx.http.gather: use django_asyncx.concurrency.gather.
+    gather = staticmethod(_deprecated_gather)
 
     # ------------------------------------------------------------------ the call
 

@@ -5,7 +5,7 @@
     MIDDLEWARE = [..., "django_asyncx.middleware.HttpClientMiddleware", ...]
 
     async def profile(request):
-        user, repos = await request.http.gather(
+        user, repos = await gather(  # django_asyncx.concurrency.gather
             request.http.get("https://api.example.com/user"),
             request.http.get("https://api.example.com/repos"),
         )

@@ -26,8 +26,6 @@ The output is the same as Django's ``render_to_string`` / ``render`` for the sam
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -37,9 +35,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template import TemplateDoesNotExist, loader
 from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.django import reraise
-from django.template.context import RequestContext
+from django.template.context import Context, RequestContext
 
-from django_asyncx.db import agather, aresolve
+from django_asyncx.concurrency import discard, gather
+from django_asyncx.db import aresolve
 from django_asyncx.db.bridge import run_in_db
 
 __all__ = [
@@ -52,17 +51,14 @@ __all__ = [
 ContextProcessor = Callable[[HttpRequest], Any]
 
 
-def _discard(values: Mapping[str, Any] | None) -> None:
-    """Close the coroutines and cancel the futures of a context that will never be resolved.
+def _discard(context: Mapping[str, Any] | None) -> None:
+    """Discard the values of a context that will never be resolved (see ``discard``).
 
     Used when rendering fails before resolution starts (a missing template), so that the
     caller's coroutines are not left "never awaited".
     """
-    for value in (values or {}).values():
-        if inspect.iscoroutine(value):
-            value.close()
-        elif isinstance(value, asyncio.Future):
-            value.cancel()
+    if context is not None:
+        discard(context.values())
 
 
 def _note_failure(exc: BaseException, template_name: str | None) -> None:
@@ -117,7 +113,7 @@ async def _run_async_processors(
             )
         return await aresolve_context(result, template_name=template_name)
 
-    return dict(zip(chosen, await agather(*map(one, chosen)), strict=True))
+    return dict(zip(chosen, await gather(*map(one, chosen)), strict=True))
 
 
 async def _aresolve_with_processors(
@@ -127,11 +123,12 @@ async def _aresolve_with_processors(
     template_name: str,
 ) -> tuple[dict[str, Any], dict[ContextProcessor, dict[str, Any]]]:
     """Resolve ``context`` and run the async ``processors``, all at once."""
-    resolved, processed = await agather(
+    # Two results of different types: Any, rather than the object gather() would infer.
+    both: list[Any] = await gather(
         aresolve_context(context, template_name=template_name),
         _run_async_processors(processors, request, template_name),
     )
-    return resolved, processed
+    return both[0], both[1]
 
 
 class _ProcessedRequestContext(RequestContext):
@@ -180,7 +177,7 @@ def _make_django_context(
     context: dict[str, Any],
     request: HttpRequest | None,
     processed: Mapping[ContextProcessor, dict[str, Any]],
-) -> Any:
+) -> Context:
     """The ``Context`` Django's backend would make, with the async processors' results."""
     autoescape = template.backend.engine.autoescape
     if request is None or not processed:
@@ -193,16 +190,10 @@ def _make_django_context(
     return made
 
 
-def _render_django(
-    template: DjangoTemplate,
-    context: dict[str, Any],
-    request: HttpRequest | None,
-    processed: Mapping[ContextProcessor, dict[str, Any]],
-) -> str:
-    if not processed:
-        return template.render(context, request)
+def _render_django(template: DjangoTemplate, context: Context) -> str:
+    """Render as Django's backend does, given the context it would make."""
     try:
-        return template.template.render(_make_django_context(template, context, request, processed))
+        return template.template.render(context)
     except TemplateDoesNotExist as exc:
         reraise(exc, template.backend)
 
@@ -228,7 +219,8 @@ async def arender_template(
     if isinstance(template, DjangoTemplate):
         processors = template.backend.engine.template_context_processors
         resolved, processed = await _aresolve_with_processors(context, request, processors, name)
-        return await run_in_db(_render_django, template, resolved, request, processed)
+        made = _make_django_context(template, resolved, request, processed)
+        return await run_in_db(_render_django, template, made)
     native = getattr(template, "arender", None)
     if native is not None and iscoroutinefunction(native):
         result: str = await native(context, request)

@@ -57,7 +57,7 @@ from django.template.base import Node, NodeList, TextNode
 from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockContext, BlockNode, ExtendsNode
 from django.utils.functional import SimpleLazyObject
 
-from django_asyncx.db import agather
+from django_asyncx.concurrency import gather
 from django_asyncx.db.bridge import run_in_db
 from django_asyncx.db.helpers import needs_resolving
 from django_asyncx.templatetags.asyncx import FlushNode
@@ -158,7 +158,7 @@ async def _stream(
     waiting = {key: _waiting(key, task, name) for key, task in tasks.items()}
 
     async def resolved() -> dict[str, Any]:
-        values = await agather(*tasks.values())
+        values = await gather(*tasks.values())
         return dict(zip(tasks, values, strict=True))
 
     try:

@@ -94,21 +94,22 @@ def embedded_postgres_url(data_dir: Path | None = None) -> str:
 
 def mariadb_url(*, required: bool = True) -> str | None:
     """The MariaDB server URL, or ``None`` (or a skip/failure if ``required``) when it is down."""
-    url = os.environ.get("ASYNCX_TEST_MARIADB_URL", _LOCAL_MARIADB)
-    if _answers(url, 3306):
-        return url
-    if required:
-        service_unavailable(f"MariaDB is not answering at {url}")
-    return None
+    return _service_url("MariaDB", "ASYNCX_TEST_MARIADB_URL", _LOCAL_MARIADB, 3306, required)
 
 
 def redis_url(*, required: bool = True) -> str | None:
     """The Redis server URL, or ``None`` (or a skip/failure if ``required``) when it is down."""
-    url = os.environ.get("ASYNCX_TEST_REDIS_URL", _LOCAL_REDIS)
-    if _answers(url, 6379):
+    return _service_url("Redis", "ASYNCX_TEST_REDIS_URL", _LOCAL_REDIS, 6379, required)
+
+
+def _service_url(
+    service: str, env: str, default: str, default_port: int, required: bool
+) -> str | None:
+    url = os.environ.get(env, default)
+    if _answers(url, default_port):
         return url
     if required:
-        service_unavailable(f"Redis is not answering at {url}")
+        service_unavailable(f"{service} is not answering at {url}")
     return None
 
 

@@ -32,7 +32,7 @@ from django.utils import cache as cache_utils
 
 from django_asyncx.db import run_in_db
 from django_asyncx.executors import run_in_executor
-from django_asyncx.lifespan import LoopResource
+from django_asyncx.loops import LoopResource
 
 from ._base import AsyncView, View, as_async, check_request, check_view
 

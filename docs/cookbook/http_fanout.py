@@ -16,12 +16,13 @@ recommendations service costs the page one panel, not a 500.
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from django_asyncx.concurrency import gather
 from django_asyncx.exceptions import UpstreamError
 
 
 async def dashboard(request: HttpRequest, user_id: int) -> JsonResponse:
     http = request.http  # type: ignore[attr-defined]
-    profile, orders, recommendations = await http.gather(
+    profile, orders, recommendations = await gather(
         http.get(f"users/{user_id}"),
         http.get("orders", params={"user": user_id, "limit": 5}),
         http.get("recommendations", params={"user": user_id}, timeout=0.5, retries=0),

@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from django_asyncx.concurrency import gather
 from django_asyncx.exceptions import UpstreamError
 from django_asyncx.http import get_client
 
@@ -50,8 +51,7 @@ async def fetch(name: str, path: str) -> Panel:
 async def index(request: HttpRequest) -> HttpResponse:
     loop = asyncio.get_running_loop()
     started = loop.time()
-    client = get_client("upstream")
-    panels = await client.gather(*(fetch(name, path) for name, path in PANELS.items()))
+    panels = await gather(*(fetch(name, path) for name, path in PANELS.items()))
     total_ms = round((loop.time() - started) * 1000, 1)
     if request.GET.get("format") == "json":
         return JsonResponse(

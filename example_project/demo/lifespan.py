@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from django_asyncx.lifespan import LoopResource, on_shutdown, on_startup
+from django_asyncx.lifespan import on_shutdown, on_startup
+from django_asyncx.loops import LoopResource
 
 logger = logging.getLogger("demo")
 

@@ -5,7 +5,8 @@ from django.test import override_settings
 from django.urls import path
 
 from django_asyncx.asgi import ASGIHandler
-from django_asyncx.hops import arequest, count_hops
+from django_asyncx.hops import count_hops
+from django_asyncx.testing.client import arequest
 from django_asyncx.views import cache_page
 
 calls = 0

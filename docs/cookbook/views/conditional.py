@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import path
 
 from django_asyncx.asgi import ASGIHandler
-from django_asyncx.hops import arequest
+from django_asyncx.testing.client import arequest
 from django_asyncx.views import condition, etag, last_modified
 
 

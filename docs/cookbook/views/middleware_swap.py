@@ -22,7 +22,8 @@ async def demo():
     from django.urls import path
 
     from django_asyncx.asgi import ASGIHandler
-    from django_asyncx.hops import arequest, count_hops
+    from django_asyncx.hops import count_hops
+    from django_asyncx.testing.client import arequest
 
     async def home(request):
         return HttpResponse("home")

@@ -20,7 +20,7 @@ from django.core.signals import setting_changed
 from django.db import connections
 
 from django_asyncx.exceptions import PoolTimeoutError
-from django_asyncx.lifespan import LoopResource
+from django_asyncx.loops import LoopResource
 from django_asyncx.options import NativeOptions
 
 from .wrapper import NativeDatabaseWrapper
