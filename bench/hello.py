@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import project
 from ._harness import Options, Target, run_http_benchmark
 
 NAME = "hello"
 DESCRIPTION = "trivial JSON view, startproject's 7 middleware, DEBUG off, 1 process"
 
-_ENV = (("DJANGO_SETTINGS_MODULE", "bench.project.settings"),)
+_ENV = project.environ("hello")
 _UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
 _UVICORN_QUIET = ("--no-access-log", "--log-level", "warning")
 
@@ -27,7 +28,7 @@ TARGETS = (
         argv=(
             "-m",
             "gunicorn",
-            "bench.project.wsgi:application",
+            project.WSGI,
             "--bind",
             "127.0.0.1:{port}",
             "--workers",
@@ -48,7 +49,7 @@ TARGETS = (
         key="django-asgi",
         label="django.core.asgi, uvicorn",
         short="stock ASGI",
-        argv=("-m", "uvicorn", "bench.project.asgi_django:application", *_UVICORN, *_UVICORN_QUIET),
+        argv=("-m", "uvicorn", project.ASGI_DJANGO, *_UVICORN, *_UVICORN_QUIET),
         path="/hello",
         server="uvicorn",
         env=_ENV,
@@ -57,7 +58,7 @@ TARGETS = (
         key="asyncx-asgi",
         label="django_asyncx.asgi, uvicorn",
         short="django_asyncx",
-        argv=("-m", "uvicorn", "bench.project.asgi_asyncx:application", *_UVICORN, *_UVICORN_QUIET),
+        argv=("-m", "uvicorn", project.ASGI_ASYNCX, *_UVICORN, *_UVICORN_QUIET),
         path="/hello",
         server="uvicorn",
         env=_ENV,

@@ -29,6 +29,7 @@ import sys
 import time
 from typing import Any
 
+from . import project
 from ._harness import Options, Target, run_http_benchmark
 from ._procs import ROOT, BenchError, Server, free_port, terminate_on_sigterm
 from ._results import write_result
@@ -36,10 +37,9 @@ from ._results import write_result
 NAME = "templates"
 DESCRIPTION = "100-row table with one FK per row: render, sync_to_async(render), arender"
 
-SETTINGS = "bench.templates_project.settings"
 NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 _PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "example_project")])
-_ENV = (("DJANGO_SETTINGS_MODULE", SETTINGS), ("PYTHONPATH", _PYTHONPATH))
+_ENV = (*project.environ("templates"), ("PYTHONPATH", _PYTHONPATH))
 _UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
 _QUIET = ("--no-access-log", "--log-level", "warning")
 
@@ -54,7 +54,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             argv=(
                 "-m",
                 "gunicorn",
-                "bench.templates_project.wsgi:application",
+                project.WSGI,
                 "--bind",
                 "127.0.0.1:{port}",
                 "--workers",
@@ -77,7 +77,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             argv=(
                 "-m",
                 "uvicorn",
-                "bench.templates_project.asgi_django:application",
+                project.ASGI_DJANGO,
                 *_UVICORN,
                 *_QUIET,
             ),
@@ -92,7 +92,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             argv=(
                 "-m",
                 "uvicorn",
-                "bench.templates_project.asgi_asyncx:application",
+                project.ASGI_ASYNCX,
                 *_UVICORN,
                 *_QUIET,
             ),
@@ -110,7 +110,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
                 argv=(
                     "-m",
                     "uvicorn",
-                    "bench.templates_project.asgi_asyncx:application",
+                    project.ASGI_ASYNCX,
                     *_UVICORN,
                     *_QUIET,
                 ),
@@ -131,7 +131,7 @@ def native_available() -> bool:
 
 
 def _manage(*args: str) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": _PYTHONPATH}
+    env = {**os.environ, **dict(_ENV)}
     result = subprocess.run(
         [sys.executable, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True,
         text=True, check=False,
@@ -146,9 +146,7 @@ def prepare_database() -> None:
     import dj_database_url
     import psycopg
 
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/asyncx_bench_templates"
-    )
+    url = os.environ.get("BENCH_DATABASE_URL", project.TEMPLATES_DATABASE_URL)
     config = dj_database_url.parse(url)
     name = config["NAME"]
     try:
@@ -194,7 +192,7 @@ def _first_and_last_byte(port: int, path: str) -> tuple[float, float]:
 def measure_ttfb(requests: int, options: Options) -> dict[str, Any]:
     """Time to first and last byte of the streamed and the buffered page, one server."""
     port = free_port()
-    argv = ["-m", "uvicorn", "bench.templates_project.asgi_asyncx:application",
+    argv = ["-m", "uvicorn", project.ASGI_ASYNCX,
             "--host", "127.0.0.1", "--port", str(port), *_QUIET]  # fmt: skip
     figures: dict[str, Any] = {}
     with Server(argv, cpu=options.server_cpu, env=dict(_ENV)) as server:

@@ -22,15 +22,15 @@ import subprocess
 import sys
 from typing import Any
 
+from . import project
 from ._harness import Options, Target, run_http_benchmark
 from ._procs import ROOT
 
 NAME = "views_p1"
 DESCRIPTION = "JSON view and one-query template view, 7 middleware, DEBUG off, 1 process"
 
-_SETTINGS = ("DJANGO_SETTINGS_MODULE", "bench.p1.settings")
-_DJANGO_MW = (_SETTINGS, ("P1_MIDDLEWARE", "django"))
-_ASYNCX_MW = (_SETTINGS, ("P1_MIDDLEWARE", "asyncx"))
+_DJANGO_MW = project.environ("p1", middleware="django")
+_ASYNCX_MW = project.environ("p1", middleware="asyncx")
 _UVICORN_BASE = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log",
                  "--log-level", "warning")  # fmt: skip
 # uvicorn's plain install parses HTTP in Python (h11) on asyncio's loop; uvicorn[standard]
@@ -44,7 +44,7 @@ def targets(view: str) -> tuple[Target, ...]:
     sync_path = f"/{view}-sync"
     stock_path = "/json" if view == "json" else "/page-django"
     ours_path = "/json" if view == "json" else "/page-asyncx"
-    ours = "bench.p1.asgi_asyncx:application"
+    ours = project.ASGI_ASYNCX
     return (
         Target(
             key="wsgi",
@@ -53,7 +53,7 @@ def targets(view: str) -> tuple[Target, ...]:
             argv=(
                 "-m",
                 "gunicorn",
-                "bench.p1.wsgi:application",
+                project.WSGI,
                 "--bind",
                 "127.0.0.1:{port}",
                 "--workers",
@@ -73,7 +73,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock",
             label="django.core.asgi, uvicorn, Django middleware",
             short="stock ASGI",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            argv=("-m", "uvicorn", project.ASGI_DJANGO, *_UVICORN),
             path=stock_path,
             server="uvicorn",
             env=_DJANGO_MW,
@@ -82,7 +82,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock-ourmw",
             label="django.core.asgi, uvicorn, django_asyncx middleware",
             short="stock+mw",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            argv=("-m", "uvicorn", project.ASGI_DJANGO, *_UVICORN),
             path=stock_path,
             server="uvicorn",
             env=_ASYNCX_MW,
@@ -100,7 +100,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock-httptools",
             label="django.core.asgi, uvicorn httptools+uvloop, Django middleware",
             short="stock fast",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN_FAST),
+            argv=("-m", "uvicorn", project.ASGI_DJANGO, *_UVICORN_FAST),
             path=stock_path,
             server="uvicorn",
             env=_DJANGO_MW,
@@ -162,7 +162,7 @@ def targets(view: str) -> tuple[Target, ...]:
 
 def prepare_database() -> None:
     """Create the SQLite database of the page view and its one user (idempotent)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.p1.settings"}
+    env = {**os.environ, **dict(project.environ("p1"))}
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     manage = [sys.executable, "-m", "django"]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
