@@ -11,36 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from . import project
-from ._harness import Options, Target, run_http_benchmark
+from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
 
 NAME = "hello"
 DESCRIPTION = "trivial JSON view, startproject's 7 middleware, DEBUG off, 1 process"
 
 _ENV = project.environ("hello")
-_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
-_UVICORN_QUIET = ("--no-access-log", "--log-level", "warning")
 
 TARGETS = (
     Target(
         key="wsgi",
         label="sync view, WSGI, gunicorn",
         short="WSGI",
-        argv=(
-            "-m",
-            "gunicorn",
-            project.WSGI,
-            "--bind",
-            "127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "1",
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ),
-        # gunicorn writes no access log unless --access-logfile is given.
+        argv=gunicorn(project.WSGI),
         path="/hello-sync",
         server="gunicorn",
         env=_ENV,
@@ -49,7 +32,7 @@ TARGETS = (
         key="django-asgi",
         label="django.core.asgi, uvicorn",
         short="stock ASGI",
-        argv=("-m", "uvicorn", project.ASGI_DJANGO, *_UVICORN, *_UVICORN_QUIET),
+        argv=uvicorn(project.ASGI_DJANGO),
         path="/hello",
         server="uvicorn",
         env=_ENV,
@@ -58,7 +41,7 @@ TARGETS = (
         key="asyncx-asgi",
         label="django_asyncx.asgi, uvicorn",
         short="django_asyncx",
-        argv=("-m", "uvicorn", project.ASGI_ASYNCX, *_UVICORN, *_UVICORN_QUIET),
+        argv=uvicorn(project.ASGI_ASYNCX),
         path="/hello",
         server="uvicorn",
         env=_ENV,

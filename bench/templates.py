@@ -30,7 +30,7 @@ import time
 from typing import Any
 
 from . import project
-from ._harness import Options, Target, run_http_benchmark
+from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
 from ._procs import ROOT, BenchError, Server, free_port, terminate_on_sigterm
 from ._results import write_result
 
@@ -40,7 +40,6 @@ DESCRIPTION = "100-row table with one FK per row: render, sync_to_async(render),
 NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 _PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "example_project")])
 _ENV = (*project.environ("templates"), ("PYTHONPATH", _PYTHONPATH))
-_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
 _QUIET = ("--no-access-log", "--log-level", "warning")
 
 
@@ -51,21 +50,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="wsgi-render",
             label="render(), sync view, WSGI gunicorn",
             short="sync render",
-            argv=(
-                "-m",
-                "gunicorn",
-                project.WSGI,
-                "--bind",
-                "127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "1",
-                "--worker-class",
-                "sync",
-                "--log-level",
-                "warning",
-            ),
+            argv=gunicorn(project.WSGI),
             path="/table-sync",
             server="gunicorn",
             env=_ENV,
@@ -74,13 +59,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="stock-sync-to-async",
             label="sync_to_async(render), stock ASGI",
             short="stock async",
-            argv=(
-                "-m",
-                "uvicorn",
-                project.ASGI_DJANGO,
-                *_UVICORN,
-                *_QUIET,
-            ),
+            argv=uvicorn(project.ASGI_DJANGO),
             path="/table-stock-async",
             server="uvicorn",
             env=_ENV,
@@ -89,13 +68,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="arender-thread",
             label="arender(), thread path, django_asyncx",
             short="arender",
-            argv=(
-                "-m",
-                "uvicorn",
-                project.ASGI_ASYNCX,
-                *_UVICORN,
-                *_QUIET,
-            ),
+            argv=uvicorn(project.ASGI_ASYNCX),
             path="/table-arender",
             server="uvicorn",
             env=_ENV,
@@ -107,13 +80,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
                 key="arender-native",
                 label="arender(), native engine, django_asyncx",
                 short="arender native",
-                argv=(
-                    "-m",
-                    "uvicorn",
-                    project.ASGI_ASYNCX,
-                    *_UVICORN,
-                    *_QUIET,
-                ),
+                argv=uvicorn(project.ASGI_ASYNCX),
                 path="/table-arender",
                 server="uvicorn",
                 env=(*_ENV, ("BENCH_DB_ENGINE", NATIVE_ENGINE)),
