@@ -46,6 +46,27 @@ class Options:
     results_dir: Path = RESULTS_DIR
 
 
+# -- server command lines ------------------------------------------------------------------
+
+UVICORN_OPTIONS = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1",
+                   "--no-access-log", "--log-level", "warning")  # fmt: skip
+"""uvicorn's options for every benchmark: loopback, one worker, no access log."""
+
+
+def uvicorn(app: str, *options: str) -> tuple[str, ...]:
+    """The command line of uvicorn serving ``app`` with :data:`UVICORN_OPTIONS` and ``options``."""
+    return ("-m", "uvicorn", app, *UVICORN_OPTIONS, *options)
+
+
+def gunicorn(app: str) -> tuple[str, ...]:
+    """The sync baseline's command line: gunicorn serving ``app``, 1 worker, 1 thread, sync.
+
+    gunicorn writes no access log unless ``--access-logfile`` is given.
+    """
+    return ("-m", "gunicorn", app, "--bind", "127.0.0.1:{port}", "--workers", "1",
+            "--threads", "1", "--worker-class", "sync", "--log-level", "warning")  # fmt: skip
+
+
 # -- one benchmark ---------------------------------------------------------------------------
 
 

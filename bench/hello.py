@@ -10,36 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._harness import Options, Target, run_http_benchmark
+from . import project
+from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
 
 NAME = "hello"
 DESCRIPTION = "trivial JSON view, startproject's 7 middleware, DEBUG off, 1 process"
 
-_ENV = (("DJANGO_SETTINGS_MODULE", "bench.project.settings"),)
-_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
-_UVICORN_QUIET = ("--no-access-log", "--log-level", "warning")
+_ENV = project.environ("hello")
 
 TARGETS = (
     Target(
         key="wsgi",
         label="sync view, WSGI, gunicorn",
         short="WSGI",
-        argv=(
-            "-m",
-            "gunicorn",
-            "bench.project.wsgi:application",
-            "--bind",
-            "127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "1",
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ),
-        # gunicorn writes no access log unless --access-logfile is given.
+        argv=gunicorn(project.WSGI),
         path="/hello-sync",
         server="gunicorn",
         env=_ENV,
@@ -48,7 +32,7 @@ TARGETS = (
         key="django-asgi",
         label="django.core.asgi, uvicorn",
         short="stock ASGI",
-        argv=("-m", "uvicorn", "bench.project.asgi_django:application", *_UVICORN, *_UVICORN_QUIET),
+        argv=uvicorn(project.ASGI_DJANGO),
         path="/hello",
         server="uvicorn",
         env=_ENV,
@@ -57,7 +41,7 @@ TARGETS = (
         key="asyncx-asgi",
         label="django_asyncx.asgi, uvicorn",
         short="django_asyncx",
-        argv=("-m", "uvicorn", "bench.project.asgi_asyncx:application", *_UVICORN, *_UVICORN_QUIET),
+        argv=uvicorn(project.ASGI_ASYNCX),
         path="/hello",
         server="uvicorn",
         env=_ENV,

@@ -29,18 +29,17 @@ import sys
 import time
 from typing import Any
 
-from ._harness import Options, Target, run_http_benchmark
+from . import project
+from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
 from ._procs import ROOT, BenchError, Server, free_port, terminate_on_sigterm
 from ._results import write_result
 
 NAME = "templates"
 DESCRIPTION = "100-row table with one FK per row: render, sync_to_async(render), arender"
 
-SETTINGS = "bench.templates_project.settings"
 NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
 _PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "example_project")])
-_ENV = (("DJANGO_SETTINGS_MODULE", SETTINGS), ("PYTHONPATH", _PYTHONPATH))
-_UVICORN = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1")
+_ENV = (*project.environ("templates"), ("PYTHONPATH", _PYTHONPATH))
 _QUIET = ("--no-access-log", "--log-level", "warning")
 
 
@@ -51,21 +50,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="wsgi-render",
             label="render(), sync view, WSGI gunicorn",
             short="sync render",
-            argv=(
-                "-m",
-                "gunicorn",
-                "bench.templates_project.wsgi:application",
-                "--bind",
-                "127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "1",
-                "--worker-class",
-                "sync",
-                "--log-level",
-                "warning",
-            ),
+            argv=gunicorn(project.WSGI),
             path="/table-sync",
             server="gunicorn",
             env=_ENV,
@@ -74,13 +59,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="stock-sync-to-async",
             label="sync_to_async(render), stock ASGI",
             short="stock async",
-            argv=(
-                "-m",
-                "uvicorn",
-                "bench.templates_project.asgi_django:application",
-                *_UVICORN,
-                *_QUIET,
-            ),
+            argv=uvicorn(project.ASGI_DJANGO),
             path="/table-stock-async",
             server="uvicorn",
             env=_ENV,
@@ -89,13 +68,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
             key="arender-thread",
             label="arender(), thread path, django_asyncx",
             short="arender",
-            argv=(
-                "-m",
-                "uvicorn",
-                "bench.templates_project.asgi_asyncx:application",
-                *_UVICORN,
-                *_QUIET,
-            ),
+            argv=uvicorn(project.ASGI_ASYNCX),
             path="/table-arender",
             server="uvicorn",
             env=_ENV,
@@ -107,13 +80,7 @@ def targets(*, native: bool) -> tuple[Target, ...]:
                 key="arender-native",
                 label="arender(), native engine, django_asyncx",
                 short="arender native",
-                argv=(
-                    "-m",
-                    "uvicorn",
-                    "bench.templates_project.asgi_asyncx:application",
-                    *_UVICORN,
-                    *_QUIET,
-                ),
+                argv=uvicorn(project.ASGI_ASYNCX),
                 path="/table-arender",
                 server="uvicorn",
                 env=(*_ENV, ("BENCH_DB_ENGINE", NATIVE_ENGINE)),
@@ -131,7 +98,7 @@ def native_available() -> bool:
 
 
 def _manage(*args: str) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": _PYTHONPATH}
+    env = {**os.environ, **dict(_ENV)}
     result = subprocess.run(
         [sys.executable, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True,
         text=True, check=False,
@@ -146,9 +113,7 @@ def prepare_database() -> None:
     import dj_database_url
     import psycopg
 
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/asyncx_bench_templates"
-    )
+    url = os.environ.get("BENCH_DATABASE_URL", project.TEMPLATES_DATABASE_URL)
     config = dj_database_url.parse(url)
     name = config["NAME"]
     try:
@@ -194,7 +159,7 @@ def _first_and_last_byte(port: int, path: str) -> tuple[float, float]:
 def measure_ttfb(requests: int, options: Options) -> dict[str, Any]:
     """Time to first and last byte of the streamed and the buffered page, one server."""
     port = free_port()
-    argv = ["-m", "uvicorn", "bench.templates_project.asgi_asyncx:application",
+    argv = ["-m", "uvicorn", project.ASGI_ASYNCX,
             "--host", "127.0.0.1", "--port", str(port), *_QUIET]  # fmt: skip
     figures: dict[str, Any] = {}
     with Server(argv, cpu=options.server_cpu, env=dict(_ENV)) as server:

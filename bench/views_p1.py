@@ -22,21 +22,19 @@ import subprocess
 import sys
 from typing import Any
 
-from ._harness import Options, Target, run_http_benchmark
+from . import project
+from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
 from ._procs import ROOT
 
 NAME = "views_p1"
 DESCRIPTION = "JSON view and one-query template view, 7 middleware, DEBUG off, 1 process"
 
-_SETTINGS = ("DJANGO_SETTINGS_MODULE", "bench.p1.settings")
-_DJANGO_MW = (_SETTINGS, ("P1_MIDDLEWARE", "django"))
-_ASYNCX_MW = (_SETTINGS, ("P1_MIDDLEWARE", "asyncx"))
-_UVICORN_BASE = ("--host", "127.0.0.1", "--port", "{port}", "--workers", "1", "--no-access-log",
-                 "--log-level", "warning")  # fmt: skip
+_DJANGO_MW = project.environ("p1", middleware="django")
+_ASYNCX_MW = project.environ("p1", middleware="asyncx")
 # uvicorn's plain install parses HTTP in Python (h11) on asyncio's loop; uvicorn[standard]
 # (httptools, uvloop) is what production deployments use. Both are named explicitly.
-_UVICORN = (*_UVICORN_BASE, "--http", "h11", "--loop", "asyncio")
-_UVICORN_FAST = (*_UVICORN_BASE, "--http", "httptools", "--loop", "uvloop")
+_H11 = ("--http", "h11", "--loop", "asyncio")
+_FAST = ("--http", "httptools", "--loop", "uvloop")
 
 
 def targets(view: str) -> tuple[Target, ...]:
@@ -44,27 +42,13 @@ def targets(view: str) -> tuple[Target, ...]:
     sync_path = f"/{view}-sync"
     stock_path = "/json" if view == "json" else "/page-django"
     ours_path = "/json" if view == "json" else "/page-asyncx"
-    ours = "bench.p1.asgi_asyncx:application"
+    ours = project.ASGI_ASYNCX
     return (
         Target(
             key="wsgi",
             label="sync view, WSGI, gunicorn, Django middleware",
             short="WSGI",
-            argv=(
-                "-m",
-                "gunicorn",
-                "bench.p1.wsgi:application",
-                "--bind",
-                "127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "1",
-                "--worker-class",
-                "sync",
-                "--log-level",
-                "warning",
-            ),
+            argv=gunicorn(project.WSGI),
             path=sync_path,
             server="gunicorn",
             env=_DJANGO_MW,
@@ -73,7 +57,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock",
             label="django.core.asgi, uvicorn, Django middleware",
             short="stock ASGI",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            argv=uvicorn(project.ASGI_DJANGO, *_H11),
             path=stock_path,
             server="uvicorn",
             env=_DJANGO_MW,
@@ -82,7 +66,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock-ourmw",
             label="django.core.asgi, uvicorn, django_asyncx middleware",
             short="stock+mw",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN),
+            argv=uvicorn(project.ASGI_DJANGO, *_H11),
             path=stock_path,
             server="uvicorn",
             env=_ASYNCX_MW,
@@ -91,7 +75,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="ours-uvicorn",
             label="django_asyncx.asgi, uvicorn, django_asyncx middleware",
             short="ours",
-            argv=("-m", "uvicorn", ours, *_UVICORN),
+            argv=uvicorn(ours, *_H11),
             path=ours_path,
             server="uvicorn",
             env=_ASYNCX_MW,
@@ -100,7 +84,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="stock-httptools",
             label="django.core.asgi, uvicorn httptools+uvloop, Django middleware",
             short="stock fast",
-            argv=("-m", "uvicorn", "bench.p1.asgi_django:application", *_UVICORN_FAST),
+            argv=uvicorn(project.ASGI_DJANGO, *_FAST),
             path=stock_path,
             server="uvicorn",
             env=_DJANGO_MW,
@@ -109,7 +93,7 @@ def targets(view: str) -> tuple[Target, ...]:
             key="ours-httptools",
             label="django_asyncx.asgi, uvicorn httptools+uvloop, django_asyncx middleware",
             short="ours fast",
-            argv=("-m", "uvicorn", ours, *_UVICORN_FAST),
+            argv=uvicorn(ours, *_FAST),
             path=ours_path,
             server="uvicorn",
             env=_ASYNCX_MW,
@@ -162,7 +146,7 @@ def targets(view: str) -> tuple[Target, ...]:
 
 def prepare_database() -> None:
     """Create the SQLite database of the page view and its one user (idempotent)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.p1.settings"}
+    env = {**os.environ, **dict(project.environ("p1"))}
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     manage = [sys.executable, "-m", "django"]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)

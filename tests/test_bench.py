@@ -7,6 +7,7 @@ consistency of what wrk printed.
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -16,11 +17,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 
-from bench import _harness, _procs, _results, _wrk, hello, report
+from bench import _harness, _procs, _results, _wrk, hello, project, report
+from django_asyncx.middleware import async_native
 from django_asyncx.testing.services import service_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +219,41 @@ def test_runner_says_how_to_install_wrk_when_it_is_missing(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "wrk is not installed: install it with `apt-get install wrk`" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _load_bench_settings() -> dict[str, Any]:
+    # A fresh copy, read under the environment of the test; sys.modules keeps its own.
+    spec = importlib.util.find_spec(project.SETTINGS)
+    assert spec is not None
+    assert spec.loader is not None
+    settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(settings)
+    return vars(settings)
+
+
+@pytest.mark.parametrize(
+    ("views", "engine"),
+    [
+        ("hello", "django.db.backends.sqlite3"),
+        ("p1", "django.db.backends.sqlite3"),
+        ("templates", "django.db.backends.postgresql"),
+    ],
+)
+@pytest.mark.parametrize("middleware", project.MIDDLEWARE)
+def test_the_bench_project_serves_the_views_and_middleware_its_environment_names(
+    monkeypatch: pytest.MonkeyPatch, views: str, engine: str, middleware: str
+) -> None:
+    for name, value in project.environ(views, middleware=middleware):
+        monkeypatch.setenv(name, value)
+    settings = _load_bench_settings()
+    assert settings["ROOT_URLCONF"] == f"bench.project.urls.{views}"
+    assert ("demo" in settings["INSTALLED_APPS"]) == (views == "templates")
+    assert settings["DATABASES"]["default"]["ENGINE"] == engine
+    stock = settings["DJANGO_MIDDLEWARE"]
+    assert settings["MIDDLEWARE"] == (async_native(stock) if middleware == "asyncx" else stock)
+
+
+def test_the_bench_project_refuses_views_it_does_not_have(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_VIEWS", "nope")
+    with pytest.raises(ValueError, match="BENCH_VIEWS must be 'hello' or 'p1' or 'templates'"):
+        _load_bench_settings()

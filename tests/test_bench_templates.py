@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from bench import templates as bench_templates
-from bench.templates_project.settings import TEMPLATES
+from bench.project.settings import TEMPLATES
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("bench.templates_project.urls"),
+    pytest.mark.urls("bench.project.urls.templates"),
 ]
 
 

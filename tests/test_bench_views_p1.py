@@ -6,7 +6,7 @@ from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.test import override_settings
 
 from bench import views_p1
-from bench.p1 import settings as p1_settings
+from bench.project import settings as bench_settings
 from django_asyncx.asgi import ASGIHandler
 from django_asyncx.hops import arequest, count_hops
 from django_asyncx.middleware import async_native
@@ -14,8 +14,8 @@ from django_asyncx.middleware import async_native
 pytestmark = pytest.mark.django_db(transaction=True)
 
 P1 = override_settings(
-    ROOT_URLCONF="bench.p1.urls",
-    TEMPLATES=p1_settings.TEMPLATES,
+    ROOT_URLCONF="bench.project.urls.p1",
+    TEMPLATES=bench_settings.TEMPLATES,
 )
 
 
@@ -49,13 +49,13 @@ def test_bad_options_are_refused():
     ("handler", "middleware", "path", "hops"),
     [
         # Django's stack: 13 middleware hops, request_started, close; the page adds afirst.
-        (DjangoASGIHandler, p1_settings.DJANGO_MIDDLEWARE, "/json", 15),
-        (DjangoASGIHandler, p1_settings.DJANGO_MIDDLEWARE, "/page-django", 16),
+        (DjangoASGIHandler, bench_settings.DJANGO_MIDDLEWARE, "/json", 15),
+        (DjangoASGIHandler, bench_settings.DJANGO_MIDDLEWARE, "/page-django", 16),
         # Django's handler with the drop-ins: request_started and close remain.
-        (DjangoASGIHandler, async_native(p1_settings.DJANGO_MIDDLEWARE), "/json", 2),
+        (DjangoASGIHandler, async_native(bench_settings.DJANGO_MIDDLEWARE), "/json", 2),
         # Ours: none for JSON, the bridge call for the page.
-        (ASGIHandler, async_native(p1_settings.DJANGO_MIDDLEWARE), "/json", 0),
-        (ASGIHandler, async_native(p1_settings.DJANGO_MIDDLEWARE), "/page-asyncx", 1),
+        (ASGIHandler, async_native(bench_settings.DJANGO_MIDDLEWARE), "/json", 0),
+        (ASGIHandler, async_native(bench_settings.DJANGO_MIDDLEWARE), "/page-asyncx", 1),
     ],
 )
 async def test_each_stack_answers_with_its_hop_count(handler, middleware, path, hops):

@@ -1,12 +1,39 @@
-"""Settings of the benchmark project.
+"""Settings of the benchmark project, switched by ``BENCH_VIEWS`` and ``BENCH_MIDDLEWARE``.
 
 What ``django-admin startproject`` gives (its 7 middleware, SQLite) with DEBUG off and the
 loopback hosts allowed, so that the numbers describe a real default project, not a stripped one.
+``BENCH_MIDDLEWARE=asyncx`` passes the same 7 through
+:func:`django_asyncx.middleware.async_native`.
+
+``BENCH_VIEWS=templates`` adds the demo app, which comes from ``example_project/`` (the
+benchmark puts it on ``PYTHONPATH``), on PostgreSQL: ``BENCH_DATABASE_URL`` names the database
+(default: ``postgresql://postgres@127.0.0.1:5432/asyncx_bench_templates``), ``BENCH_DB_ENGINE``
+replaces its ENGINE (the native engine: ``django_asyncx.db.backends.postgresql``).
 """
 
+import os
 from pathlib import Path
 
+import dj_database_url
+
+from django_asyncx.middleware import async_native
+
+from . import MIDDLEWARE as _MIDDLEWARE_CHOICES
+from . import TEMPLATES_DATABASE_URL
+from . import VIEWS as _VIEWS_CHOICES
+
 BASE_DIR = Path(__file__).resolve().parent
+
+
+def _choice(name: str, accepted: tuple[str, ...]) -> str:
+    value = os.environ.get(name, accepted[0])
+    if value not in accepted:
+        raise ValueError(f"{name} must be {' or '.join(map(repr, accepted))}, got {value!r}")
+    return value
+
+
+BENCH_VIEWS = _choice("BENCH_VIEWS", _VIEWS_CHOICES)
+BENCH_MIDDLEWARE = _choice("BENCH_MIDDLEWARE", _MIDDLEWARE_CHOICES)
 
 SECRET_KEY = "benchmarks-only-not-secret"
 DEBUG = False
@@ -21,8 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_asyncx",
 ]
+if BENCH_VIEWS == "templates":
+    INSTALLED_APPS.append("demo")
 
-MIDDLEWARE = [
+DJANGO_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -31,13 +60,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+MIDDLEWARE = async_native(DJANGO_MIDDLEWARE) if BENCH_MIDDLEWARE == "asyncx" else DJANGO_MIDDLEWARE
 
-ROOT_URLCONF = "bench.project.urls"
+ROOT_URLCONF = f"bench.project.urls.{BENCH_VIEWS}"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -49,14 +79,23 @@ TEMPLATES = [
     },
 ]
 
-# The hello views run no query; the database is configured as startproject does, in the
-# git-ignored results folder.
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR.parent / "results" / "bench.sqlite3",
+if BENCH_VIEWS == "templates":
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("BENCH_DATABASE_URL", TEMPLATES_DATABASE_URL), conn_max_age=60
+        )
     }
-}
+    if os.environ.get("BENCH_DB_ENGINE"):
+        DATABASES["default"]["ENGINE"] = os.environ["BENCH_DB_ENGINE"]
+else:
+    # As startproject configures it, in the git-ignored results folder; the hello views run
+    # no query, the p1 page one.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR.parent / "results" / f"{BENCH_VIEWS}.sqlite3",
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

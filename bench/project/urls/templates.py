@@ -1,8 +1,8 @@
-"""URLs of the template benchmark."""
+"""URLs of ``BENCH_VIEWS=templates``."""
 
 from django.urls import path
 
-from . import views
+from bench.project import template_views as views
 
 urlpatterns = [
     path("table-sync", views.table_sync),

@@ -1,5 +1,5 @@
-"""The views under test: one 100-row table (a foreign key per row) rendered four ways, and a
-page with a 200 ms slow section, streamed and buffered."""
+"""The views of ``templates``: one 100-row table (a foreign key per row) rendered four ways,
+and a page with a 200 ms slow section, streamed and buffered."""
 
 from __future__ import annotations
 

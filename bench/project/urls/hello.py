@@ -1,8 +1,8 @@
-"""URLs of the benchmark project."""
+"""URLs of ``BENCH_VIEWS=hello``."""
 
 from django.urls import path
 
-from . import views
+from bench.project import views
 
 urlpatterns = [
     path("hello", views.hello_async),

@@ -1,9 +1,0 @@
-"""Django's own ASGI entry."""
-
-import os
-
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.p1.settings")
-
-application = get_asgi_application()

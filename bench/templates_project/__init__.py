@@ -1,1 +1,0 @@
-"""The project of the template benchmark (``bench/templates.py``): demo books on PostgreSQL."""

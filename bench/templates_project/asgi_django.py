@@ -1,9 +1,0 @@
-"""Stock Django's ASGI entry: ``django.core.asgi.get_asgi_application()``."""
-
-import os
-
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.templates_project.settings")
-
-application = get_asgi_application()
