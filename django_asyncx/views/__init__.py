@@ -18,14 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cache import cache_page
-    from .decorators import (
-        async_view,
-        condition,
-        etag,
-        last_modified,
-        limit_concurrency,
-        timeout,
-    )
+    from .decorators import condition, etag, last_modified, limit_concurrency, timeout
     from .generic import (
         AsyncCreateView,
         AsyncDeleteView,
@@ -42,6 +35,7 @@ if TYPE_CHECKING:
         AsyncPermissionRequiredMixin,
         AsyncUserPassesTestMixin,
     )
+    from .sync import async_view
 
 __all__ = [
     "AsyncCreateView",
@@ -78,7 +72,7 @@ _MODULES = {
     "AsyncLoginRequiredMixin": "mixins",
     "AsyncPermissionRequiredMixin": "mixins",
     "AsyncUserPassesTestMixin": "mixins",
-    "async_view": "decorators",
+    "async_view": "sync",
     "cache_page": "cache",
     "condition": "decorators",
     "etag": "decorators",
