@@ -16,7 +16,7 @@ from .tracing import CallContext, CallRecord, current_context
 
 if TYPE_CHECKING:
     from .client import DEFAULT, Client, get_client
-    from .response import Response, StreamResponse
+    from .upstream_response import Response, StreamResponse
 
 __all__ = [
     "DEFAULT",
@@ -38,6 +38,6 @@ __getattr__ = lazy_exports(
     DEFAULT=".client",
     Client=".client",
     get_client=".client",
-    Response=".response",
-    StreamResponse=".response",
+    Response=".upstream_response",
+    StreamResponse=".upstream_response",
 )
