@@ -15,8 +15,8 @@ from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
 
+from django_asyncx import threadpool
 from django_asyncx.exceptions import TransactionTaskError
-from django_asyncx.executors import Lane
 
 __all__ = ["Block", "committing", "current_block", "task_block"]
 
@@ -24,7 +24,8 @@ __all__ = ["Block", "committing", "current_block", "task_block"]
 class Block:
     """One outermost block: its thread, and the tasks holding its levels."""
 
-    def __init__(self, lane: Lane, context: ThreadSensitiveContext) -> None:
+    # threadpool.Lane, not Lane: executors re-exports it, and the API page must link one.
+    def __init__(self, lane: threadpool.Lane, context: ThreadSensitiveContext) -> None:
         self.lane = lane
         self.context = context
         self.levels: list[asyncio.Task[Any] | None] = []
