@@ -27,9 +27,9 @@ class AsyncxConfig(AppConfig):
         except ConfigurationError:
             guard = False  # the asyncx.E001 check reports the invalid ASYNCX
         if guard:
-            from .db import guard as lazy_access_guard
+            from .db import lazy_access
 
-            lazy_access_guard.install()
+            lazy_access.install()
         self._install_native_amethods()
 
     def _install_native_amethods(self) -> None:

@@ -6,7 +6,7 @@ import pickle
 import pytest
 from django.core.exceptions import SynchronousOnlyOperation
 
-from django_asyncx.db import Related, alist, aresolve, atomic, guard, run_in_db
+from django_asyncx.db import Related, alist, aresolve, atomic, lazy_access, run_in_db
 from django_asyncx.exceptions import LazyAccessError
 from django_asyncx.executors import shutdown_executors
 from tests.db_aliases import on_databases
@@ -107,11 +107,11 @@ async def test_guarded_querysets_and_instances_pickle(alias, book):
 
 async def test_without_the_guard_django_raises_its_own_error(alias, book):
     pk = await run_in_db(book)
-    guard.uninstall()
+    lazy_access.uninstall()
     try:
         loaded = await run_in_db(Book.objects.using(alias).get, pk=pk)
         with pytest.raises(SynchronousOnlyOperation) as info:
             loaded.author  # noqa: B018
         assert not isinstance(info.value, LazyAccessError)
     finally:
-        guard.install()
+        lazy_access.install()

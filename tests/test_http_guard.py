@@ -7,7 +7,7 @@ from aiohttp import web
 
 from django_asyncx.exceptions import BlockedDestination, UpstreamError
 from django_asyncx.http import get_client
-from django_asyncx.http.guard import Guard, GuardedResolver, address_refusal
+from django_asyncx.http.ssrf import Guard, GuardedResolver, address_refusal
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,13 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from django_asyncx import middleware
 from django_asyncx.asgi import ASGIHandler
 from django_asyncx.hops import arequest, count_hops
 from django_asyncx.middleware import DROP_INS, async_native
+from django_asyncx.middleware.base import LoopMiddlewareMixin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,6 +122,24 @@ def statuses(outcome):
 async def test_drop_ins_replace_each_default_in_place():
     assert async_native(DJANGO_FULL) == [DROP_INS[path] for path in DJANGO_FULL]
     assert async_native(["my.Middleware", *DJANGO])[0] == "my.Middleware"
+
+
+def test_drop_ins_map_each_drop_in_from_the_django_class_it_subclasses():
+    drop_ins = [
+        value
+        for name in middleware.__all__
+        if isinstance(value := getattr(middleware, name), type)
+        and issubclass(value, LoopMiddlewareMixin)
+    ]
+    derived = {
+        f"{base.__module__}.{base.__qualname__}": f"django_asyncx.middleware.{drop_in.__name__}"
+        for drop_in in drop_ins
+        for base in drop_in.__bases__
+        if base is not LoopMiddlewareMixin
+    }
+    assert derived == DROP_INS
+    for django_path, path in DROP_INS.items():
+        assert issubclass(import_string(path), import_string(django_path))
 
 
 async def test_async_native_rejects_a_string_with_a_clear_error():

@@ -48,10 +48,10 @@ def test_every_public_name_has_a_docstring(name):
             assert value.__doc__, f"{name}.{attr} has no docstring"
 
 
-def test_importing_the_package_and_its_settings_side_pulls_in_no_optional_dependency():
+def optional_dependencies_imported_by(*modules):
+    """The optional dependencies that importing ``modules`` in a fresh interpreter imports."""
     code = (
-        "import sys, django_asyncx, django_asyncx.conf, django_asyncx.exceptions, "
-        "django_asyncx.apps, django_asyncx.lifespan, django_asyncx.asgi\n"
+        f"import sys, {', '.join(modules)}\n"
         "heavy = {'aiohttp', 'asyncpg', 'jinja2', 'greenlet', 'psycopg', 'redis'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
@@ -62,7 +62,44 @@ def test_importing_the_package_and_its_settings_side_pulls_in_no_optional_depend
         check=True,
         env={"DJANGO_SETTINGS_MODULE": "", "PATH": ""},
     )
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_importing_the_package_and_its_settings_side_pulls_in_no_optional_dependency():
+    imported = optional_dependencies_imported_by(
+        "django_asyncx",
+        "django_asyncx.conf",
+        "django_asyncx.exceptions",
+        "django_asyncx.apps",
+        "django_asyncx.lifespan",
+        "django_asyncx.asgi",
+    )
+    assert imported == "[]"
+
+
+def test_settings_can_import_the_middleware_package_and_views_pull_in_no_optional_dependency():
+    imported = optional_dependencies_imported_by("django_asyncx.middleware", "django_asyncx.views")
+    assert imported == "[]"
+
+
+def test_views_and_the_drop_ins_but_auth_load_in_a_project_without_django_contrib_auth():
+    code = (
+        "import django\n"
+        "from django.conf import settings\n"
+        "settings.configure(INSTALLED_APPS=[], DATABASES={})\n"
+        "django.setup()\n"
+        "from django.utils.module_loading import import_string\n"
+        "import django_asyncx.views\n"
+        "from django_asyncx.middleware import DROP_INS\n"
+        "for django_path, path in DROP_INS.items():\n"
+        "    if not django_path.startswith('django.contrib.auth.'):\n"
+        "        import_string(path)\n"
+        "print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": ""}
+    )
+    assert result.stdout.strip() == "ok", result.stderr
 
 
 def test_exception_tree_in_the_docstring_names_every_error():

@@ -31,7 +31,7 @@ from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import _require_sync, aget_executor, call_in_executor
 from django_asyncx.options import NATIVE_ENGINE
 
-from . import transaction
+from .block import current_block
 
 __all__ = ["database_sync_to_async", "run_in_db"]
 
@@ -81,7 +81,7 @@ async def _run[R](
         from .backends.postgresql.native import run_native
 
         return await run_native(fn, *args, using=using, **kwargs)
-    block = transaction.current_block()
+    block = current_block()
     if block is not None:
         block.check_usable()
         # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext

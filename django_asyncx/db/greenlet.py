@@ -13,32 +13,21 @@ code never blocks the loop and needs no thread::
     switch(result) ───────────────▶   ... returns value
     return value ◀───────────────────
 
-A :class:`SwitchHook` may run code each time control enters or leaves the greenlet. The
-native engine does not need one: it installs each task's own ``DatabaseWrapper`` in that
-task's ``connections`` storage for the length of the call.
+The native engine needs no code at each switch: it installs each task's own
+``DatabaseWrapper`` in that task's ``connections`` storage for the length of the call.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import greenlet
 
 from django_asyncx.exceptions import MissingGreenletError
 
-__all__ = ["AsyncioGreenlet", "SwitchHook", "await_only", "greenlet_spawn", "in_greenlet"]
-
-
-class SwitchHook(Protocol):
-    """Called around every stretch of time the child greenlet runs."""
-
-    def enter(self) -> None:
-        """Control is about to switch into the greenlet."""
-
-    def leave(self) -> None:
-        """Control came back from the greenlet (it awaits, returned or raised)."""
+__all__ = ["AsyncioGreenlet", "await_only", "greenlet_spawn", "in_greenlet"]
 
 
 class AsyncioGreenlet(greenlet.greenlet):  # type: ignore[misc]
@@ -75,9 +64,7 @@ def await_only[T](awaitable: Awaitable[T]) -> T:
     return current.driver.switch(awaitable)  # type: ignore[no-any-return]
 
 
-async def greenlet_spawn[T](
-    fn: Callable[..., T], /, *args: Any, hook: SwitchHook | None = None, **kwargs: Any
-) -> T:
+async def greenlet_spawn[T](fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run ``fn(*args, **kwargs)`` in a greenlet on this task; return its result.
 
     Exceptions raised by ``fn`` propagate. An exception raised while awaiting on its behalf
@@ -86,30 +73,12 @@ async def greenlet_spawn[T](
     caller.
     """
     child = AsyncioGreenlet(fn, greenlet.getcurrent())
-    if hook is not None:
-        hook.enter()
-    try:
-        result: Any = child.switch(*args, **kwargs)
-    finally:
-        if hook is not None:
-            hook.leave()
+    result: Any = child.switch(*args, **kwargs)
     while not child.dead:
         try:
             value = await result
         except BaseException as exc:
-            if hook is not None:
-                hook.enter()
-            try:
-                result = child.throw(type(exc), exc, exc.__traceback__)
-            finally:
-                if hook is not None:
-                    hook.leave()
+            result = child.throw(type(exc), exc, exc.__traceback__)
         else:
-            if hook is not None:
-                hook.enter()
-            try:
-                result = child.switch(value)
-            finally:
-                if hook is not None:
-                    hook.leave()
+            result = child.switch(value)
     return result  # type: ignore[no-any-return]

@@ -32,7 +32,6 @@ import asyncio
 import concurrent.futures
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from contextvars import ContextVar
 from functools import partial, wraps
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
@@ -44,44 +43,13 @@ from django.db import transaction as django_transaction
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 from django_asyncx.executors import Lane, aget_executor
 
+from .block import Block, committing, current_block, task_block
+from .bridge import NATIVE, _path, run_in_db
+
 if TYPE_CHECKING:
     from .backends.postgresql.native import NativeAtomic
 
-__all__ = ["AsyncAtomic", "aon_commit", "atomic", "current_block"]
-
-_block: ContextVar[_Block | None] = ContextVar("django_asyncx.db.atomic", default=None)
-# True on the block's thread while the outermost exit commits and runs on_commit callbacks:
-# an async callback may still use the database there.
-_committing: ContextVar[bool] = ContextVar("django_asyncx.db.committing", default=False)
-
-
-class _Block:
-    """One outermost block: its thread, and the tasks holding its levels."""
-
-    def __init__(self, lane: Lane, context: ThreadSensitiveContext) -> None:
-        self.lane = lane
-        self.context = context
-        self.levels: list[asyncio.Task[Any] | None] = []
-        self.closing = False
-        self.exited = False
-
-    def check_usable(self) -> None:
-        """Raise if the calling task outlived the block."""
-        if self.exited or (self.closing and not _committing.get()):
-            raise TransactionTaskError(
-                "this task was spawned inside an `async with atomic()` block that has ended; "
-                "its database call would run outside that transaction. Await the task "
-                "inside the block, or start it outside the block."
-            )
-
-
-def current_block() -> _Block | None:
-    """The ``async with atomic()`` block the calling task runs in, if any, even one that ended.
-
-    A task that outlived its block still sees it, so that its database calls raise instead
-    of falling back to the pool silently (see :meth:`_Block.check_usable`).
-    """
-    return _block.get()
+__all__ = ["AsyncAtomic", "aon_commit", "atomic"]
 
 
 async def _on_block_thread[R](fn: Callable[..., R], *args: Any) -> R:
@@ -126,8 +94,6 @@ async def _acquire_lane() -> Lane:
 
 
 def _is_native(alias: str) -> bool:
-    from .bridge import NATIVE, _path
-
     return _path(alias) == NATIVE
 
 
@@ -142,7 +108,7 @@ class AsyncAtomic:
         self.using = using
         self.savepoint = savepoint
         self.durable = durable
-        self._entered: list[tuple[_Block, bool, list[Any], Any]] = []
+        self._entered: list[tuple[Block, bool, list[Any], Any]] = []
         self._native: list[NativeAtomic] = []
 
     def _alias(self) -> str:
@@ -164,7 +130,7 @@ class AsyncAtomic:
             self._native.append(native)
             return self
         task = asyncio.current_task()
-        block = _block.get()
+        block = current_block()
         outermost = block is None or block.exited or block.closing
         if block is not None and not outermost and block.levels[-1] is not task:
             raise TransactionTaskError(
@@ -178,8 +144,8 @@ class AsyncAtomic:
             lane = await _acquire_lane()
             context = ThreadSensitiveContext(executor=lane)
             await context.__aenter__()  # type: ignore[no-untyped-call]
-            block = _Block(lane, context)
-            token = _block.set(block)
+            block = Block(lane, context)
+            token = task_block.set(block)
         assert block is not None
         django_atomic: list[Any] = []  # holds Django's Atomic once entered on the thread
         block.levels.append(task)
@@ -226,21 +192,21 @@ class AsyncAtomic:
         holder.append(django_atomic)
 
     def _exit(self, holder: list[Any], outermost: bool, exc: BaseException | None) -> None:
-        token = _committing.set(True)
+        token = committing.set(True)
         try:
             if exc is None:
                 holder[0].__exit__(None, None, None)
             else:
                 holder[0].__exit__(type(exc), exc, exc.__traceback__)
         finally:
-            _committing.reset(token)
+            committing.reset(token)
             if outermost:
                 close_old_connections()
 
-    async def _close_block(self, block: _Block, token: Any) -> None:
+    async def _close_block(self, block: Block, token: Any) -> None:
         block.exited = True
         if token is not None:
-            _block.reset(token)
+            task_block.reset(token)
         await block.context.__aexit__(None, None, None)  # type: ignore[no-untyped-call]
         block.lane.release()
 
@@ -303,7 +269,6 @@ async def aon_commit(
     if _is_native(using or DEFAULT_DB_ALIAS):
         # On the native path Django's hooks run in the greenlet, which can await: register
         # the callback with Django, on the task's native connection (its block's, if any).
-        from .bridge import run_in_db
         from .greenlet import await_only
 
         hook = (lambda: await_only(callback())) if iscoroutinefunction(callback) else callback
@@ -319,8 +284,6 @@ async def aon_commit(
         if iscoroutinefunction(callback):
             await _run_now(callback, robust)
             return
-        from .bridge import run_in_db
-
         # run_in_db's using= picks the path; on_commit needs its own using= too.
         register = partial(django_transaction.on_commit, callback, using=using, robust=robust)
         await run_in_db(register, using=using)

@@ -42,16 +42,16 @@ from django_asyncx.loops import LoopResource
 from django_asyncx.options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
 
 from .fanout import gather as _deprecated_gather
-from .guard import Guard, GuardedResolver
-from .response import (
+from .retry import Deadline, retry_delay
+from .ssrf import Guard, GuardedResolver
+from .tracing import CallContext, CallRecord, current_context
+from .upstream_response import (
     Response,
     StreamResponse,
     _read_limited,
     _status_error,
     _translate,
 )
-from .retry import Deadline, retry_delay
-from .tracing import CallContext, CallRecord, current_context
 
 __all__ = ["DEFAULT", "Client", "get_client"]
 

@@ -1,9 +1,10 @@
 """Async-native middleware: drop-ins for Django's defaults that make no thread hop.
 
-Each middleware lives in its own module and is loaded on first access, so naming
-``django_asyncx.middleware.SessionMiddleware`` in ``MIDDLEWARE`` imports only that module
-(and ``HttpClientMiddleware``, for ``request.http``, imports aiohttp only when it is used).
-The one-line swap of a ``MIDDLEWARE`` list::
+Settings modules import this package (for :func:`async_native`) before Django is set up, so
+each middleware class loads with its module only when first read, as Django loads
+``MIDDLEWARE``: the drop-ins import the DB bridge, the authentication one needs the app
+registry ready, and ``HttpClientMiddleware`` (for ``request.http``) imports aiohttp. The
+one-line swap of a ``MIDDLEWARE`` list::
 
     from django_asyncx.middleware import async_native
 
@@ -19,19 +20,22 @@ others in place.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from django_asyncx._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .auth import AuthenticationMiddleware
-    from .clickjacking import XFrameOptionsMiddleware
-    from .common import CommonMiddleware
-    from .conditional import ConditionalGetMiddleware
     from .csrf import CsrfViewMiddleware
-    from .gzip import GZipMiddleware
     from .http_client import HttpClientMiddleware
     from .messages import MessageMiddleware
-    from .security import SecurityMiddleware
+    from .plain import (
+        CommonMiddleware,
+        ConditionalGetMiddleware,
+        GZipMiddleware,
+        SecurityMiddleware,
+        XFrameOptionsMiddleware,
+    )
     from .sessions import SessionMiddleware
 
 __all__ = [
@@ -49,35 +53,31 @@ __all__ = [
     "async_native",
 ]
 
-_MODULES = {
-    "AuthenticationMiddleware": "auth",
-    "CommonMiddleware": "common",
-    "ConditionalGetMiddleware": "conditional",
-    "CsrfViewMiddleware": "csrf",
-    "GZipMiddleware": "gzip",
-    "HttpClientMiddleware": "http_client",
-    "MessageMiddleware": "messages",
-    "SecurityMiddleware": "security",
-    "SessionMiddleware": "sessions",
-    "XFrameOptionsMiddleware": "clickjacking",
+# Each Django middleware that has a drop-in -> the module defining the drop-in, which keeps
+# Django's class name. Django's classes cannot be imported here to read them off the
+# drop-ins' bases (settings are not loaded yet); the tests check that each drop-in
+# subclasses the class its entry names.
+_DROP_IN_MODULES = {
+    "django.middleware.security.SecurityMiddleware": ".plain",
+    "django.contrib.sessions.middleware.SessionMiddleware": ".sessions",
+    "django.middleware.common.CommonMiddleware": ".plain",
+    "django.middleware.csrf.CsrfViewMiddleware": ".csrf",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": ".auth",
+    "django.contrib.messages.middleware.MessageMiddleware": ".messages",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware": ".plain",
+    "django.middleware.gzip.GZipMiddleware": ".plain",
+    "django.middleware.http.ConditionalGetMiddleware": ".plain",
 }
-
 #: Django's middleware path -> the dotted path of its async-native drop-in.
 DROP_INS: dict[str, str] = {
-    "django.middleware.security.SecurityMiddleware": f"{__name__}.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware": f"{__name__}.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware": f"{__name__}.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware": f"{__name__}.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware": (
-        f"{__name__}.AuthenticationMiddleware"
-    ),
-    "django.contrib.messages.middleware.MessageMiddleware": f"{__name__}.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware": (
-        f"{__name__}.XFrameOptionsMiddleware"
-    ),
-    "django.middleware.gzip.GZipMiddleware": f"{__name__}.GZipMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware": f"{__name__}.ConditionalGetMiddleware",
+    path: f"{__name__}.{path.rpartition('.')[2]}" for path in _DROP_IN_MODULES
 }
+
+__getattr__ = lazy_exports(
+    __name__,
+    HttpClientMiddleware=".http_client",
+    **{path.rpartition(".")[2]: module for path, module in _DROP_IN_MODULES.items()},
+)
 
 
 def async_native(middleware: Iterable[str]) -> list[str]:
@@ -95,10 +95,3 @@ def async_native(middleware: Iterable[str]) -> list[str]:
         if not isinstance(path, str):
             raise TypeError(f"async_native(): item {index} is {path!r}, not a dotted path")
     return [DROP_INS.get(path, path) for path in paths]
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{module}"), name)

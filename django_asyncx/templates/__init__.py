@@ -6,8 +6,8 @@ package does not import Jinja2).
 """
 
 from .render import arender, arender_template, arender_to_string, aresolve_context
-from .response import AsyncTemplateResponse
 from .streaming import astream_template
+from .template_response import AsyncTemplateResponse
 
 __all__ = [
     "AsyncTemplateResponse",

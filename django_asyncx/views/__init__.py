@@ -1,7 +1,6 @@
 """Async views: decorators and generic class-based views.
 
-Names are loaded on first access, so ``from django_asyncx.views import timeout`` imports
-only the decorators. Decorators::
+Decorators::
 
     from django_asyncx.views import async_view, cache_page, condition, etag, last_modified
     from django_asyncx.views import limit_concurrency, timeout
@@ -9,34 +8,33 @@ only the decorators. Decorators::
 Class-based views and mixins (same hooks as Django's ``ListView``, ``LoginRequiredMixin``...)::
 
     from django_asyncx.views import AsyncListView, AsyncDetailView, AsyncLoginRequiredMixin
+
+The access mixins load on first access: they subclass ``django.contrib.auth``'s, which
+needs that app installed, and a project without it still uses the rest.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from django_asyncx._lazy import lazy_exports
+
+from .cache import cache_page
+from .decorators import condition, etag, last_modified, limit_concurrency, timeout
+from .generic import (
+    AsyncCreateView,
+    AsyncDeleteView,
+    AsyncDetailView,
+    AsyncFormView,
+    AsyncListView,
+    AsyncRedirectView,
+    AsyncTemplateView,
+    AsyncUpdateView,
+    AsyncView,
+)
+from .sync import async_view
 
 if TYPE_CHECKING:
-    from .cache import cache_page
-    from .decorators import (
-        async_view,
-        condition,
-        etag,
-        last_modified,
-        limit_concurrency,
-        timeout,
-    )
-    from .generic import (
-        AsyncCreateView,
-        AsyncDeleteView,
-        AsyncDetailView,
-        AsyncFormView,
-        AsyncListView,
-        AsyncRedirectView,
-        AsyncTemplateView,
-        AsyncUpdateView,
-        AsyncView,
-    )
     from .mixins import (
         AsyncLoginRequiredMixin,
         AsyncPermissionRequiredMixin,
@@ -65,31 +63,9 @@ __all__ = [
     "timeout",
 ]
 
-_MODULES = {
-    "AsyncCreateView": "generic",
-    "AsyncDeleteView": "generic",
-    "AsyncDetailView": "generic",
-    "AsyncFormView": "generic",
-    "AsyncListView": "generic",
-    "AsyncRedirectView": "generic",
-    "AsyncTemplateView": "generic",
-    "AsyncUpdateView": "generic",
-    "AsyncView": "generic",
-    "AsyncLoginRequiredMixin": "mixins",
-    "AsyncPermissionRequiredMixin": "mixins",
-    "AsyncUserPassesTestMixin": "mixins",
-    "async_view": "decorators",
-    "cache_page": "cache",
-    "condition": "decorators",
-    "etag": "decorators",
-    "last_modified": "decorators",
-    "limit_concurrency": "decorators",
-    "timeout": "decorators",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_exports(
+    __name__,
+    AsyncLoginRequiredMixin=".mixins",
+    AsyncPermissionRequiredMixin=".mixins",
+    AsyncUserPassesTestMixin=".mixins",
+)

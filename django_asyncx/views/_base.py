@@ -13,16 +13,21 @@ from django.http import HttpRequest, HttpResponseBase
 __all__ = [
     "AsyncView",
     "View",
-    "as_async",
     "check_request",
     "check_view",
     "is_async_view",
     "positive_number",
     "status_code",
+    "view_name",
 ]
 
 View = Callable[..., Any]
 AsyncView = Callable[..., Awaitable[HttpResponseBase]]
+
+
+def view_name(view: object) -> str:
+    """``module.qualname`` of ``view``, for messages and logs."""
+    return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)}"
 
 
 def check_view(view: object, decorator: str) -> None:
@@ -73,12 +78,3 @@ def status_code(value: object, decorator: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
         raise ValueError(f"{decorator}(): status must be an int from 400 to 599, got {value!r}")
     return value
-
-
-def as_async(view: View) -> AsyncView:
-    """``view`` itself if async; else it wrapped by :func:`~.decorators.async_view`."""
-    if is_async_view(view):
-        return view
-    from .decorators import async_view
-
-    return async_view(view)

@@ -34,7 +34,8 @@ from django_asyncx.db import run_in_db
 from django_asyncx.executors import run_in_executor
 from django_asyncx.loops import LoopResource
 
-from ._base import AsyncView, View, as_async, check_request, check_view
+from ._base import AsyncView, View, check_request, check_view
+from .sync import as_async
 
 __all__ = ["AsyncCache", "cache_page", "cache_path"]
 

@@ -1,10 +1,11 @@
-"""View decorators for async Django: timeouts, concurrency limits, conditional GET, migration.
+"""View decorators for async Django: timeouts, concurrency limits, conditional GET.
 
 Each works on async and sync function views, and on class-based views through
 ``method_decorator(..., name="dispatch")``; misuse (a missing argument, a class, a value out
 of range) is a ``TypeError``/``ValueError`` when decorating. A sync view is run through
-:func:`async_view` (the DB bridge's bounded pool) so that the decorator can work on the loop.
-:func:`~django_asyncx.views.cache.cache_page` lives in :mod:`django_asyncx.views.cache`.
+:func:`~django_asyncx.views.sync.async_view` (the DB bridge's bounded pool) so that the
+decorator can work on the loop. :func:`~django_asyncx.views.cache.cache_page` lives in
+:mod:`django_asyncx.views.cache`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial, wraps
-from typing import Any, overload
+from typing import Any
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -29,51 +30,17 @@ from django_asyncx.db import run_in_db
 from ._base import (
     AsyncView,
     View,
-    as_async,
     check_request,
     check_view,
-    is_async_view,
     positive_number,
     status_code,
+    view_name,
 )
+from .sync import as_async
 
-__all__ = ["async_view", "condition", "etag", "last_modified", "limit_concurrency", "timeout"]
+__all__ = ["condition", "etag", "last_modified", "limit_concurrency", "timeout"]
 
 logger = logging.getLogger("django_asyncx.views")
-
-
-def _name(view: object) -> str:
-    return f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)}"
-
-
-@overload
-def async_view(view: View, /) -> AsyncView: ...
-@overload
-def async_view(*, using: str | None = None) -> Callable[[View], AsyncView]: ...
-def async_view(view: View | None = None, /, *, using: str | None = None) -> Any:
-    """Run a sync view on the DB bridge's bounded pool, making it an async view.
-
-    A migration step: one sync view no longer makes Django run it (and everything around
-    it) through thread hops with a thread per request; it runs on the ``db`` pool with
-    ``close_old_connections()`` around it, and the rest of the stack stays on the loop.
-    ``using`` picks the database alias whose pool runs it. Bare or called; applying it to
-    an async view is a ``TypeError``.
-    """
-
-    def decorate(func: View) -> AsyncView:
-        check_view(func, "async_view")
-        if is_async_view(func):
-            raise TypeError(
-                f"@async_view runs a sync view in a thread; {_name(func)} is already async"
-            )
-
-        @wraps(func)
-        async def wrapper(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            return await run_in_db(func, request, *args, using=using, **kwargs)
-
-        return wrapper
-
-    return decorate if view is None else decorate(view)
 
 
 def timeout(seconds: float, /, *, status: int = 504) -> Callable[[View], AsyncView]:
@@ -108,7 +75,7 @@ def timeout(seconds: float, /, *, status: int = 504) -> Callable[[View], AsyncVi
             logger.warning(
                 "timeout: %s %s took over %gs; %s %s",
                 "sync view" if is_sync else "view",
-                _name(view),
+                view_name(view),
                 limit,
                 "abandoned (it finishes in its thread)" if is_sync else "cancelled",
                 f"({getattr(request, 'method', '')} {getattr(request, 'path', '')})",
@@ -220,7 +187,7 @@ def _identity(view: View) -> object:
 
 
 def _rejected(view: View, status: int, retry_after: int) -> HttpResponse:
-    logger.info("limit_concurrency: %s is at its limit; answering %s", _name(view), status)
+    logger.info("limit_concurrency: %s is at its limit; answering %s", view_name(view), status)
     response = HttpResponse(
         "Too many requests in progress; retry later.\n",
         status=status,

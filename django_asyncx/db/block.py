@@ -1,0 +1,58 @@
+"""The ``async with atomic()`` block a task runs in, on the thread path.
+
+:mod:`~django_asyncx.db.transaction` opens one :class:`Block` per outermost block (one
+``db`` executor thread and the ``ThreadSensitiveContext`` that sends the task's calls to it)
+and sets it in :data:`task_block`; :func:`~django_asyncx.db.run_in_db` reads it with
+:func:`current_block` to run a call on that thread, inside the transaction, or to refuse the
+call of a task that outlived the block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+from typing import Any
+
+from asgiref.sync import ThreadSensitiveContext
+
+from django_asyncx import threadpool
+from django_asyncx.exceptions import TransactionTaskError
+
+__all__ = ["Block", "committing", "current_block", "task_block"]
+
+
+class Block:
+    """One outermost block: its thread, and the tasks holding its levels."""
+
+    # threadpool.Lane, not Lane: executors re-exports it, and the API page must link one.
+    def __init__(self, lane: threadpool.Lane, context: ThreadSensitiveContext) -> None:
+        self.lane = lane
+        self.context = context
+        self.levels: list[asyncio.Task[Any] | None] = []
+        self.closing = False
+        self.exited = False
+
+    def check_usable(self) -> None:
+        """Raise if the calling task outlived the block."""
+        if self.exited or (self.closing and not committing.get()):
+            raise TransactionTaskError(
+                "this task was spawned inside an `async with atomic()` block that has ended; "
+                "its database call would run outside that transaction. Await the task "
+                "inside the block, or start it outside the block."
+            )
+
+
+#: The calling task's block, set by the outermost ``atomic()`` and reset when it ends.
+task_block: ContextVar[Block | None] = ContextVar("django_asyncx.db.atomic", default=None)
+#: True on the block's thread while the outermost exit commits and runs on_commit callbacks:
+#: an async callback may still use the database there.
+committing: ContextVar[bool] = ContextVar("django_asyncx.db.committing", default=False)
+
+
+def current_block() -> Block | None:
+    """The ``async with atomic()`` block the calling task runs in, if any, even one that ended.
+
+    A task that outlived its block still sees it, so that its database calls raise instead
+    of falling back to the pool silently (see :meth:`Block.check_usable`).
+    """
+    return task_block.get()
