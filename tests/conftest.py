@@ -8,7 +8,7 @@ pytest_plugins = ["django_asyncx.testing.plugin"]
 @pytest.fixture
 def alias(request):
     """The database alias a test parametrized with ``@on_databases()`` runs on."""
-    from tests.db_aliases import require
+    from tests.support.db_aliases import require
 
     require(request.param)
     return request.param

@@ -35,11 +35,11 @@ INSTALLED_APPS = [
     "demo",
     "bank",
     "aggregator",
-    "tests.testapp",
-    "tests.nativeapp",
+    "tests.support.testapp",
+    "tests.support.nativeapp",
 ]
 
-DATABASE_ROUTERS = ["tests.nativeapp.routers.NativeAppRouter"]
+DATABASE_ROUTERS = ["tests.support.nativeapp.routers.NativeAppRouter"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -54,7 +54,7 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "support" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -8,9 +8,9 @@ from django.db import connections
 from django_asyncx.asgi import get_asgi_application
 from django_asyncx.db import run_in_db
 from django_asyncx.executors import shutdown_executors
-from tests.asgi_calls import asgi_get
-from tests.db_aliases import on_databases
-from tests.testapp.models import Entry
+from tests.support.asgi_calls import asgi_get
+from tests.support.db_aliases import on_databases
+from tests.support.testapp.models import Entry
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import gc
 from django.db import connections
 
 from django_asyncx.asgi import get_asgi_application
-from tests.asgi_calls import asgi_get
-from tests.db_aliases import on_databases, settled_connections, stable_connections
+from tests.support.asgi_calls import asgi_get
+from tests.support.db_aliases import on_databases, settled_connections, stable_connections
 
 
 @on_databases("postgres", "mariadb")

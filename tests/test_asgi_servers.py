@@ -23,10 +23,10 @@ pytestmark = pytest.mark.servers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
-LIFESPAN_APP = "tests.lifespan_project.asgi:application"
-LIFESPAN_SETTINGS = "tests.lifespan_project.settings"
+LIFESPAN_APP = "tests.support.lifespan_project.asgi:application"
+LIFESPAN_SETTINGS = "tests.support.lifespan_project.settings"
 FAILURE = (
-    "startup hook tests.lifespan_project.hooks.broken_startup failed: "
+    "startup hook tests.support.lifespan_project.hooks.broken_startup failed: "
     "RuntimeError: the cache server refused the connection"
 )
 # What each server prints when the application answers lifespan.startup.failed.

@@ -20,7 +20,7 @@ DJANGO = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-SETTINGS = override_settings(ROOT_URLCONF="tests.views_app.decorated_urls")
+SETTINGS = override_settings(ROOT_URLCONF="tests.support.views_app.decorated_urls")
 
 
 @SETTINGS
@@ -65,7 +65,7 @@ def test_the_probe_request_uses_a_host_the_project_allows():
 
 
 @SETTINGS
-@override_settings(MIDDLEWARE=["tests.views_app.sync_middleware.OldStyle"])
+@override_settings(MIDDLEWARE=["tests.support.views_app.sync_middleware.OldStyle"])
 def test_a_sync_only_middleware_is_reported_with_its_fix():
     audit = run_audit()
     [finding] = audit.of("middleware")
@@ -77,7 +77,7 @@ def test_a_sync_only_middleware_is_reported_with_its_fix():
 def test_urls_are_classified_async_or_sync():
     audit = run_audit()
     urls = {f.name: f for f in audit.of("url")}
-    assert urls["plain/"].detail == "tests.views_app.decorated.plain: async"
+    assert urls["plain/"].detail == "tests.support.views_app.decorated.plain: async"
     assert urls["plain-sync-orm/"].detail.endswith(": sync")
     assert "async_view" in urls["plain-sync-orm/"].fix
     # Decorated sync views are async once wrapped.

@@ -11,12 +11,12 @@ def ids(messages):
 
 
 def test_valid_settings_pass():
-    with override_settings(ASYNCX={"LIFESPAN": ["tests.lifespan_hooks"]}):
+    with override_settings(ASYNCX={"LIFESPAN": ["tests.support.lifespan_hooks"]}):
         assert check_settings() == []
 
 
 def test_invalid_settings_are_e001_with_the_key():
-    with override_settings(ASYNCX={"LIFESPAN": "tests.lifespan_hooks"}):
+    with override_settings(ASYNCX={"LIFESPAN": "tests.support.lifespan_hooks"}):
         messages = check_settings()
     assert ids(messages) == ["asyncx.E001"]
     assert 'ASYNCX["LIFESPAN"]' in messages[0].msg
@@ -25,7 +25,7 @@ def test_invalid_settings_are_e001_with_the_key():
 def test_unimportable_paths_are_e002_each():
     with override_settings(
         ASYNCX={
-            "LIFESPAN": ["tests.lifespan_hooks", "tests.nowhere"],
+            "LIFESPAN": ["tests.support.lifespan_hooks", "tests.nowhere"],
             "WEBSOCKET_APPLICATION": "tests.urls.no_such_app",
         }
     ):

@@ -56,8 +56,8 @@ def test_values_are_normalised():
 
 def test_override_settings_takes_effect_and_is_undone():
     assert asyncx_settings.LIFESPAN == ()
-    with override_settings(ASYNCX={"LIFESPAN": ["tests.lifespan_hooks"]}):
-        assert asyncx_settings.LIFESPAN == ("tests.lifespan_hooks",)
+    with override_settings(ASYNCX={"LIFESPAN": ["tests.support.lifespan_hooks"]}):
+        assert asyncx_settings.LIFESPAN == ("tests.support.lifespan_hooks",)
     assert asyncx_settings.LIFESPAN == ()
 
 

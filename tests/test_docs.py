@@ -22,5 +22,5 @@ RECIPES = sorted((DOCS / "cookbook").rglob("*.py"))
 def test_every_cookbook_recipe_is_loaded_by_a_test(recipe):
     # Recipe tests load a recipe by its file name (``recipe("transfer")``); a recipe that no
     # test names is one nobody runs.
-    sources = [path.read_text() for path in TESTS.glob("test_cookbook*.py")]
+    sources = [path.read_text() for path in TESTS.glob("cookbook/test_*.py")]
     assert any(f'"{recipe.stem}"' in source for source in sources), f"{recipe} is run by no test"

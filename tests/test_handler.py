@@ -10,11 +10,11 @@ from django.test import override_settings
 
 from django_asyncx.handler import ASGIHandler
 from django_asyncx.hops import arequest, count_hops
-from tests.views_app import views
+from tests.support.views_app import views
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-URLS = override_settings(ROOT_URLCONF="tests.views_app.urls", MIDDLEWARE=[])
+URLS = override_settings(ROOT_URLCONF="tests.support.views_app.urls", MIDDLEWARE=[])
 
 BOUNDARY = "xXxBOUNDARYxXx"
 
@@ -222,7 +222,7 @@ async def test_client_disconnect_cancels_the_view(handler_class):
     ],
 )
 async def test_django_middleware_still_hops_and_answers_the_same(middleware):
-    with override_settings(ROOT_URLCONF="tests.views_app.urls", MIDDLEWARE=middleware):
+    with override_settings(ROOT_URLCONF="tests.support.views_app.urls", MIDDLEWARE=middleware):
         (django_result, django_hops), (ours, our_hops) = await both("GET", "/views/whoami/")
     assert_same(django_result, ours)
     assert ours.body == b'{"user": "", "auth": false}'

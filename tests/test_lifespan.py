@@ -12,14 +12,14 @@ from django_asyncx import lifespan, loops
 from django_asyncx.asgi import AsyncxApplication
 from django_asyncx.exceptions import LifespanError
 from django_asyncx.lifespan import LoopResource, on_shutdown, on_startup
-from tests import lifespan_hooks
+from tests.support import lifespan_hooks
 
 
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch):
     """Each test starts with no registered hooks and an empty event log."""
     monkeypatch.setattr(lifespan, "_steps", [])
-    monkeypatch.delitem(sys.modules, "tests.lifespan_hooks", raising=False)
+    monkeypatch.delitem(sys.modules, "tests.support.lifespan_hooks", raising=False)
     lifespan_hooks.EVENTS.clear()
     return lifespan_hooks.EVENTS
 
@@ -139,9 +139,9 @@ async def test_settings_entries_module_function_and_context(fresh_registry):
     with override_settings(
         ASYNCX={
             "LIFESPAN": [
-                "tests.lifespan_hooks",
-                "tests.lifespan_hooks.plain_hook",
-                "tests.lifespan_hooks.context",
+                "tests.support.lifespan_hooks",
+                "tests.support.lifespan_hooks.plain_hook",
+                "tests.support.lifespan_hooks.context",
             ]
         }
     ):
@@ -151,7 +151,7 @@ async def test_settings_entries_module_function_and_context(fresh_registry):
         "lifespan.startup.complete",
         "lifespan.shutdown.complete",
     )
-    events = sys.modules["tests.lifespan_hooks"].EVENTS
+    events = sys.modules["tests.support.lifespan_hooks"].EVENTS
     assert events == [
         "module startup",
         "plain hook",
@@ -165,7 +165,10 @@ async def test_settings_entries_module_function_and_context(fresh_registry):
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
-        ("tests.lifespan_hooks.NOT_CALLABLE", "is a int; accepted: a module, a hook function"),
+        (
+            "tests.support.lifespan_hooks.NOT_CALLABLE",
+            "is a int; accepted: a module, a hook function",
+        ),
         ("tests.no_such_module", "cannot be imported"),
     ],
 )

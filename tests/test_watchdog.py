@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from django_asyncx.asgi import get_asgi_application
 from django_asyncx.watchdog import ensure_loop_watchdog, threshold_ms
-from tests.asgi_calls import asgi_get
+from tests.support.asgi_calls import asgi_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

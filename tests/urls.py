@@ -10,8 +10,8 @@ async def hello(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("hello/", hello),
-    path("testapp/", include("tests.testapp.urls")),
-    path("templates/", include("tests.template_support")),
+    path("testapp/", include("tests.support.testapp.urls")),
+    path("templates/", include("tests.support.template_support")),
     path("bank/", include("bank.urls")),
     path("aggregator/", include("aggregator.urls")),
 ]

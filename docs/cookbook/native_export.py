@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from django.http import HttpRequest, StreamingHttpResponse
 
-from tests.nativeapp.models import Book  # your models here
+from tests.support.nativeapp.models import Book  # your models here
 
 DB = "native"
 

@@ -8,7 +8,7 @@ a sync view, each query awaited on asyncpg.
 from django.db import transaction
 
 from django_asyncx.db import database_sync_to_async
-from tests.nativeapp.models import Book, Review  # your models here
+from tests.support.nativeapp.models import Book, Review  # your models here
 
 DB = "native"
 

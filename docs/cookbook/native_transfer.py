@@ -8,7 +8,7 @@ cancelled) rolls it back.
 from django.db.models import F
 
 from django_asyncx.db import atomic, run_in_db
-from tests.nativeapp.models import Book  # your models here
+from tests.support.nativeapp.models import Book  # your models here
 
 DB = "native"
 

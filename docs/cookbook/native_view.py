@@ -7,7 +7,7 @@ plain Django.
 
 from django.http import HttpRequest, JsonResponse
 
-from tests.nativeapp.models import Book  # your models here
+from tests.support.nativeapp.models import Book  # your models here
 
 DB = "native"  # the alias on the native engine ("default" in most projects)
 

@@ -1,9 +1,0 @@
-"""ASGI entry of the lifespan test project."""
-
-import os
-
-from django_asyncx.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.lifespan_project.settings")
-
-application = get_asgi_application()
