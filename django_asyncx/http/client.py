@@ -178,6 +178,10 @@ def get_client(name: str = "default") -> Client:
 class Client:
     """Makes calls with one named client's options; see :func:`get_client`.
 
+    On a redirect to another origin (scheme, host or port) the call goes on without
+    ``Authorization``, ``Cookie``, ``Proxy-Authorization``, the configured ``headers`` and
+    the ``credential_headers``; a redirect from https to http is refused.
+
     Per-call keyword arguments override the client's options: ``timeout`` (seconds, a
     dict or a :class:`~django_asyncx.options.Timeout`), ``retries`` (a number of
     retries, a dict or a :class:`~django_asyncx.options.Retry`), ``idempotent``
@@ -192,8 +196,8 @@ class Client:
         self.context = context
         self._guard = Guard(options.allowed_hosts, allow_private=options.allow_private)
         self._base = URL(options.base_url) if options.base_url else None
-        self._configured = frozenset(name.lower() for name, _ in options.headers)
-        self._credentials = _CREDENTIALS | self._configured | set(options.credential_headers)
+        configured = {name.lower() for name, _ in options.headers}
+        self._credentials = _CREDENTIALS | configured | set(options.credential_headers)
         self._sessions = _sessions.get(options) or _sessions.setdefault(
             options, _session_factory(options)
         )
@@ -282,7 +286,7 @@ class Client:
         idempotent: bool | None = None, limit: int | None, raise_for_status: Any, stream: bool,
     ) -> AsyncIterator[Response | StreamResponse]:  # fmt: skip
         current = get_client(self.config.name) if self.config.name in _confined else self
-        if current.config is not self.config:  # got before the test's override_clients
+        if current.config != self.config:  # got before the test's override_clients
             async with current.bind(self.context)._call(
                 method, url, params=params, headers=headers, json=json, data=data,
                 timeout=timeout, retries=retries, idempotent=idempotent, limit=limit,
@@ -308,7 +312,9 @@ class Client:
         send_headers.update(context.outbound_headers() if context else {})
         send_headers.update(headers or {})
         for name, value in send_headers.items():
-            problem = header_name_error(name) or header_value_error(value)
+            problem = header_name_error(name) or (
+                header_value_error(value) if isinstance(value, str) else "a str value"
+            )
             if problem:
                 raise InvalidHeader(
                     f"{method} {public}: header {name!r} cannot be sent; accepted: {problem}",
@@ -399,23 +405,23 @@ class Client:
             decoded = unquote(segment)
             if decoded in (".", ".."):
                 if decoded == ".." and not segments:
-                    raise self._escape(url)
+                    raise self._escape(url, base)
                 if decoded == "..":
                     segments.pop()
                 if index == len(parts) - 1:
                     segments.append("")
             elif ".." in decoded.replace("\\", "/").split("/"):
-                raise self._escape(url)
+                raise self._escape(url, base)
             else:
                 segments.append(segment)
         path = base.raw_path.rstrip("/") + "/" + "/".join(segments)
         return base.with_path(path, encoded=True).with_query(target.raw_query_string or None)
 
-    def _escape(self, url: str) -> BlockedDestination:
+    def _escape(self, url: str, base: URL) -> BlockedDestination:
         return BlockedDestination(
-            f"url {url!r} leaves the client's base_url {self.config.base_url!r}; accepted: a "
-            "path below it (an absolute URL for anything else)",
-            host=self._base.raw_host or "" if self._base else "", reason="path outside base_url",
+            f"url {url!r} leaves the client's base_url {str(base)!r}; accepted: a path below "
+            "it (an absolute URL for anything else)",
+            host=base.raw_host or "", reason="path outside base_url",
         )  # fmt: skip
 
     def _check_destination(self, url: URL, previous: URL | None) -> None:
