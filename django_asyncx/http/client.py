@@ -397,12 +397,13 @@ class Client:
             return target
         # Like httpx: the path is appended to base_url's path, not resolved against it.
         # Dot segments are resolved here, so none reaches a server that would resolve them
-        # above the base (../../admin, %2e%2e/, ..%2f).
+        # above the base (../../admin, %2e%2e/, ..%2f, and ..;/ which some servers read as
+        # .. with a path parameter).
         base = self._base
         segments: list[str] = []
         parts = target.raw_path.lstrip("/").split("/")
         for index, segment in enumerate(parts):
-            decoded = unquote(segment)
+            decoded = unquote(segment).split(";", 1)[0]
             if decoded in (".", ".."):
                 if decoded == ".." and not segments:
                     raise self._escape(url, base)
@@ -428,8 +429,9 @@ class Client:
         """Refuse what may not be followed or reached, before connecting to ``url``."""
         host = url.raw_host or ""
         if url.scheme not in ("http", "https"):
+            what = f"{url.scheme}: URL" if url.scheme else f"scheme-relative URL //{host}"
             raise BlockedDestination(
-                f"refused {url.scheme}: URL; only http and https are followed",
+                f"refused {what}; only http and https are followed",
                 host=host, reason=f"scheme {url.scheme!r}",
             )  # fmt: skip
         if previous is not None and previous.scheme == "https" and url.scheme == "http":

@@ -540,6 +540,7 @@ async def test_retries_zero_in_the_client_settings_means_one_attempt(upstream):
         ".%2e/admin",
         "..%2fadmin",
         "..%5cadmin",
+        "..;/admin",
     ],
 )
 async def test_a_path_leaving_the_base_url_is_refused(upstream, path):
@@ -551,6 +552,15 @@ async def test_a_path_leaving_the_base_url_is_refused(upstream, path):
     ):
         await get_client().get(path)
     assert info.value.reason == "path outside base_url"
+    assert upstream.request_count == 0
+
+
+async def test_a_scheme_relative_url_does_not_leave_the_base_url(upstream):
+    with (
+        upstream.override_clients("default", base_url=upstream.url_for("/api/v1/")),
+        pytest.raises(BlockedDestination, match=r"scheme-relative URL //127\.0\.0\.1"),
+    ):
+        await get_client().get(f"//127.0.0.1:{upstream.port}/admin")
     assert upstream.request_count == 0
 
 
