@@ -36,6 +36,9 @@ __all__ = ["Migration", "migrate_paths", "migrate_source"]
 
 NOTE = "# asyncx: "
 
+# The statements a note is attached to (above their first line).
+_NOTED = (cst.SimpleStatementLine, cst.If, cst.While, cst.Try, cst.For, cst.With, cst.FunctionDef)
+
 # Queryset methods that return a queryset: a chain of them is still a queryset.
 _CHAIN = frozenset(
     [
@@ -220,44 +223,25 @@ class _ViewConverter(cst.CSTTransformer):
         self._notes.append([])
 
     def _pop_into(self, node: cst.CSTNodeT) -> cst.CSTNodeT:
-        notes = self._notes.pop()
-        if not notes or not hasattr(node, "leading_lines"):
-            return node
-        existing = {line.comment.value for line in node.leading_lines if line.comment is not None}
-        lines = list(node.leading_lines)
-        for text in dict.fromkeys(notes):
-            comment = NOTE + text
-            if comment not in existing:
-                lines.append(cst.EmptyLine(comment=cst.Comment(comment)))
-                self.module.notes.append(text)
-        return node.with_changes(leading_lines=lines)
+        for text in dict.fromkeys(self._notes.pop()):
+            node = _with_note(node, text, self.module.notes)
+        return node
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _NOTED):
+            self._push()
+        return super().on_visit(node)
+
+    def on_leave(
+        self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+    ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, _NOTED) and isinstance(result, cst.CSTNode):
+            return self._pop_into(result)
+        return result
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self._push()
         self._bind(node)
-
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine:
-        return self._pop_into(updated_node)
-
-    def visit_If(self, node: cst.If) -> None:
-        self._push()
-
-    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:
-        return self._pop_into(updated_node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._push()
-
-    def leave_While(self, original_node: cst.While, updated_node: cst.While) -> cst.While:
-        return self._pop_into(updated_node)
-
-    def visit_Try(self, node: cst.Try) -> None:
-        self._push()
-
-    def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.Try:
-        return self._pop_into(updated_node)
 
     # -- what names hold ------------------------------------------------------------------
 
@@ -438,16 +422,10 @@ class _ViewConverter(cst.CSTTransformer):
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
 
-    def visit_For(self, node: cst.For) -> None:
-        self._push()
-
     def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
         if original_node.asynchronous is None and self.is_queryset(original_node.iter):
             updated_node = updated_node.with_changes(asynchronous=cst.Asynchronous())
-        return self._pop_into(updated_node)
-
-    def visit_With(self, node: cst.With) -> None:
-        self._push()
+        return updated_node
 
     def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
         if original_node.asynchronous is None and all(
@@ -458,7 +436,7 @@ class _ViewConverter(cst.CSTTransformer):
                 for item in updated_node.items
             ]
             updated_node = updated_node.with_changes(asynchronous=cst.Asynchronous(), items=items)
-        return self._pop_into(updated_node)
+        return updated_node
 
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
