@@ -75,19 +75,6 @@ def test_the_engine_constant_names_this_engine():
     assert load_backend(NATIVE_ENGINE).DatabaseWrapper is DatabaseWrapper
 
 
-@pytest.fixture
-def native_options_set():
-    """Set OPTIONS on the native alias for one test."""
-    entry = connections.settings[DB]
-    saved = dict(entry["OPTIONS"])
-
-    def apply(**options):
-        entry["OPTIONS"] = {**saved, **options}
-
-    yield apply
-    entry["OPTIONS"] = saved
-
-
 @pytest.mark.django_db(transaction=True, databases=["native"])
 async def test_the_pool_parses_options_once_and_its_wrappers_reuse_them(native_options_set):
     native_options_set(native_max_size=2, connect_timeout=4)
