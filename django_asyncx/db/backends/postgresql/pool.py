@@ -13,6 +13,7 @@ they break, the settings they were made with change, or the loop ends.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from typing import Any
 
@@ -118,7 +119,8 @@ class WrapperPool:
                 raise PoolTimeoutError(
                     f"no native connection of {self.alias!r} became free within "
                     f'{self.options.acquire_timeout}s (DATABASES["{self.alias}"]["OPTIONS"]'
-                    f'["native_max_size"] is {self.options.max_size}){self._held_by_iterators()}'
+                    f'["native_max_size"] is {self.options.max_size}){self._held_by_iterators()}',
+                    retry_after=max(1, math.ceil(self.options.acquire_timeout or 1)),
                 ) from None
             raise
         finally:
