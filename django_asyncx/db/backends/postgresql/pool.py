@@ -50,9 +50,7 @@ class WrapperPool:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.options: NativeOptions = NativeOptions.parse(
-            alias, connections.settings[alias].get("OPTIONS") or {}
-        )
+        self.options: NativeOptions = NativeOptions.for_alias(alias, connections.settings[alias])
         self.size = 0
         #: How many wrappers open ``native_iterator()`` streams hold (one per task).
         self.iterators = 0
