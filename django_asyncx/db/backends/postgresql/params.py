@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
-from psycopg import Binary
+from psycopg import Binary, DataError
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json, Jsonb
 from psycopg.types.numeric import Float4, Float8, Int2, Int4, Int8, IntNumeric
@@ -78,8 +78,15 @@ def _fixed(cast: str, convert: Callable[[Any], Any] | None = None) -> Adapter:
     return lambda value: (cast, convert(value))
 
 
+def _str(value: str) -> tuple[str, Any]:
+    if "\x00" in value:
+        # psycopg refuses it before sending (the server would abort the transaction).
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    return "", value
+
+
 _ADAPTERS: dict[type, Adapter] = {
-    str: lambda value: ("", value),
+    str: _str,
     type(None): lambda value: ("", None),
     bool: _fixed("::bool"),
     int: _int_cast,
@@ -155,7 +162,7 @@ def _adapt_other(value: Any) -> tuple[str, Any]:
     if isinstance(value, bool):
         return "::bool", bool(value)
     if isinstance(value, str):
-        return "", str.__str__(value)
+        return _str(str.__str__(value))
     if isinstance(value, int):
         return _int_cast(value)
     if isinstance(value, float):
