@@ -78,6 +78,12 @@ Render = Callable[[Mapping[int, str]], str | None]
 _TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "char", "citext"})
 
 
+def _type_name(kind: Any) -> str:
+    # asyncpg names an array type "text[]": the quoted name is "pg_catalog"."text"[].
+    name, suffix = (kind.name[:-2], "[]") if kind.name.endswith("[]") else (kind.name, "")
+    return f'"{kind.schema}"."{name}"{suffix}'
+
+
 def _text_positions(args: Sequence[Any]) -> tuple[int, ...]:
     return tuple(index for index, arg in enumerate(args) if isinstance(arg, str))
 
@@ -199,7 +205,7 @@ class NativeConnection:
             return None
         types = (await self.raw._get_statement(sql, None))._get_parameters()
         casts = {
-            index: f'::text::"{types[index].schema}"."{types[index].name}"'
+            index: "::text::" + _type_name(types[index])
             for index in positions
             if index < len(types) and types[index].name not in _TEXTUAL
         }
