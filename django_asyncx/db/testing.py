@@ -49,6 +49,8 @@ __all__ = [
     "RoutedAtomic",
     "add_lock_wait_note",
     "bound_lock_waits",
+    "close_connections_outside_test",
+    "current_route",
     "find_test_route",
     "holds_test_transaction",
     "in_test_environment",
@@ -115,6 +117,7 @@ def _probe() -> ConnectionRoute:
             forbidden[alias] = str(failure.message)
         elif holds_test_transaction(wrapper):
             aliases.append(alias)
+            _keep_open(wrapper)
     return ConnectionRoute(frozenset(aliases), forbidden)
 
 
@@ -125,6 +128,17 @@ async def find_test_route(alias: str) -> ConnectionRoute | None:
     and nothing was lent, or the test holds no transaction on ``alias``
     (``TransactionTestCase``). Raises Django's ``DatabaseOperationForbidden`` for an alias
     the test did not declare in ``databases``. Call it only when :func:`in_test_environment`.
+    """
+    route = await current_route()
+    return route if route is not None and route.serves(alias) else None
+
+
+async def current_route() -> ConnectionRoute | None:
+    """The route of the running test (probed once per test), or ``None`` if there is none.
+
+    The probe also keeps the test's connections open through ``close_old_connections()``
+    while they hold the test's transaction; the ASGI handler asks for the route first for
+    that reason.
     """
     current = getattr(AsyncToSync.executors, "current", None)
     if current is None:
@@ -138,7 +152,7 @@ async def find_test_route(alias: str) -> ConnectionRoute | None:
             probe = asyncio.ensure_future(SyncToAsync(_probe, thread_sensitive=True)())
             _probed[current] = probe
         route = await asyncio.shield(probe)
-    return route if route is not None and route.serves(alias) else None
+    return route
 
 
 async def run_on_test_connection[R](fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
@@ -245,6 +259,35 @@ class RoutedAtomic:
             self.route.lock.release()
 
 
+def close_connections_outside_test() -> None:
+    """Close this thread's connections, except those holding the test's transaction.
+
+    In a ``TestCase`` a request's sync thread is the test's own, so closing the request
+    thread's connections would close the test's connection in the middle of its transaction.
+    """
+    for connection in connections.all(initialized_only=True):
+        if not holds_test_transaction(connection):
+            connection.close()
+
+
+def _keep_open(wrapper: Any) -> None:
+    # close_old_connections() closes a connection whose autocommit is off, which the test's
+    # is: a request's request_finished (run on the test's thread in a TestCase), or Channels'
+    # database_sync_to_async, would close it mid-transaction. Django's test client
+    # disconnects close_old_connections for the same reason; this covers the real ASGI
+    # application too. The wrapper keeps this for the process; it acts only while it holds
+    # a test transaction.
+    if "close_if_unusable_or_obsolete" in wrapper.__dict__:
+        return
+    close = wrapper.close_if_unusable_or_obsolete
+
+    def close_if_unusable_or_obsolete() -> None:
+        if not holds_test_transaction(wrapper):
+            close()
+
+    wrapper.close_if_unusable_or_obsolete = close_if_unusable_or_obsolete
+
+
 class LentConnections:
     """Lend the test's connections of ``aliases`` to one thread, for the calling context.
 
@@ -265,6 +308,8 @@ class LentConnections:
     def __init__(self, aliases: frozenset[str] | list[str] | tuple[str, ...]) -> None:
         self.route = ConnectionRoute(frozenset(aliases))
         self._wrappers = {alias: connections[alias] for alias in self.route.aliases}
+        for wrapper in self._wrappers.values():
+            _keep_open(wrapper)
         self._executor: ThreadPoolExecutor | None = None
         self._context: ThreadSensitiveContext | None = None
         self._token: Token[ConnectionRoute | None] | None = None

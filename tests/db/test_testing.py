@@ -19,17 +19,35 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import IntegrityError, connections
 from django.db import transaction as django_transaction
+from django.http import HttpRequest, HttpResponse
 from django.test import TestCase, TransactionTestCase, override_settings
+from django.urls import path
 
+from django_asyncx.asgi import get_asgi_application
 from django_asyncx.db import aon_commit, atomic, database_sync_to_async, run_in_db
 from django_asyncx.db.backends.postgresql.native import native_atomic
 from django_asyncx.db.backends.postgresql.wrapper import NativeDatabaseWrapper
 from django_asyncx.db.testing import find_test_route, holds_test_transaction
 from django_asyncx.exceptions import TransactionTaskError
+from tests.support.asgi_calls import asgi_get
 from tests.support.db_aliases import require
 from tests.support.testapp.models import Author, Book, Entry
 
 ALIASES = ("default", "postgres", "native", "mariadb")
+
+
+class _SyncClosedResponse(HttpResponse):
+    """A response whose own close() the handler runs in the request's thread."""
+
+    def close(self) -> None:
+        super().close()
+
+
+async def _count_view(request: HttpRequest, alias: str) -> HttpResponse:
+    return _SyncClosedResponse(str(await Entry.objects.using(alias).acount()))
+
+
+urlpatterns = [path("count/<str:alias>/", _count_view)]
 
 
 def _count(alias: str) -> int:
@@ -218,6 +236,23 @@ class _Routed(_OnAlias):
         await author.asave(using=self.alias)
         await author.books.acreate(title="Emma")
         assert [book.title async for book in author.books.all()] == ["Emma"]
+
+    async def test_a_request_through_the_asgi_application_keeps_the_test_connection(
+        self,
+    ) -> None:
+        # The view's a-method hops to the request's thread, which is the test's; closing the
+        # response runs request_finished's receivers there, which must not close the
+        # test's connection.
+        app = get_asgi_application()
+        with override_settings(ROOT_URLCONF=__name__):
+            for _ in range(2):
+                assert await asgi_get(app, f"/count/{self.alias}/") == (200, b"1")
+        assert await run_in_db(_labels, self.alias, using=self.alias) == ["seed"]
+
+        def still_in_the_test_transaction() -> bool:
+            return holds_test_transaction(connections[self.alias])
+
+        assert await run_in_db(still_in_the_test_transaction, using=self.alias)
 
     def test_a_sync_test_counts_the_bridge_queries(self) -> None:
         with self.assertNumQueries(1, using=self.alias):
