@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, OperationalError, connections
 from django.db import transaction as django_transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -298,6 +298,38 @@ class _Unrouted(OnAlias):
 
 
 on_each_alias(_Unrouted, TransactionTestCase, globals())
+
+
+class _LockWaits(OnAlias):
+    """Code on its own thread and connection waits for the test's rows: bounded, explained."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.seed = Entry.objects.using(cls.alias).create(label="seed")
+
+    @override_settings(ASYNCX={"TEST_WAIT_TIMEOUT": 1})
+    def test_a_lock_wait_on_the_test_rows_fails_with_a_note(self) -> None:
+        create = partial(Entry.objects.using(self.alias).create, pk=self.seed.pk, label="dup")
+        raised: list[BaseException] = []
+
+        def elsewhere() -> None:
+            # A loop of its own on another thread: no test route, the usual pool.
+            try:
+                asyncio.run(run_in_db(create, using=self.alias))
+            except BaseException as exc:
+                raised.append(exc)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        [error] = raised
+        assert isinstance(error, OperationalError)
+        notes = "\n".join(getattr(error, "__notes__", []))
+        assert "TransactionTestCase" in notes
+        assert "TEST_WAIT_TIMEOUT" in notes
+
+
+on_each_alias(_LockWaits, TestCase, globals(), aliases=("postgres", "native", "mariadb"))
 
 
 # -- pytest style ---------------------------------------------------------------------------

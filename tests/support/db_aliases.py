@@ -40,11 +40,13 @@ class OnAlias:
         super().setUpClass()  # type: ignore[misc]
 
 
-def on_each_alias(scenarios: type, case: type, namespace: dict[str, Any]) -> None:
+def on_each_alias(
+    scenarios: type, case: type, namespace: dict[str, Any], aliases: tuple[str, ...] = ALL_ALIASES
+) -> None:
     """Define ``<Scenarios>On<Alias>`` test classes in ``namespace`` (a module's
-    ``globals()``), one per alias of :data:`ALL_ALIASES`, each a ``case`` (``TestCase``,
+    ``globals()``), one per alias of ``aliases``, each a ``case`` (``TestCase``,
     ``TransactionTestCase``) with ``databases = {alias}``."""
-    for alias in ALL_ALIASES:
+    for alias in aliases:
         name = f"{scenarios.__name__.lstrip('_')}On{alias.title()}"
         attributes = {"alias": alias, "databases": {alias}, "__module__": namespace["__name__"]}
         namespace[name] = type(name, (scenarios, case), attributes)
