@@ -26,6 +26,10 @@ made by a task that outlived the block, raises
 :class:`~django_asyncx.exceptions.TransactionTaskError`. Outside of these entry points, sync
 ORM use on the loop still raises ``SynchronousOnlyOperation``.
 
+Inside Django's ``TestCase`` these entry points run on the test's own (psycopg) connection,
+in its transaction, instead (:mod:`django_asyncx.db.testing`); ``TransactionTestCase`` keeps
+this path.
+
 :func:`uses_native_path` is the one place that decides which aliases take this path.
 """
 
