@@ -26,6 +26,10 @@ made by a task that outlived the block, raises
 :class:`~django_asyncx.exceptions.TransactionTaskError`. Outside of these entry points, sync
 ORM use on the loop still raises ``SynchronousOnlyOperation``.
 
+Inside Django's ``TestCase`` these entry points run on the test's own (psycopg) connection,
+in its transaction, instead (:mod:`django_asyncx.db.testing`); ``TransactionTestCase`` keeps
+this path.
+
 :func:`uses_native_path` is the one place that decides which aliases take this path.
 """
 
@@ -36,6 +40,7 @@ import functools
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
+from functools import partial
 from types import MappingProxyType, TracebackType
 from typing import Any, cast
 
@@ -43,6 +48,15 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
+from django_asyncx.db.block import foreign_task_error
+from django_asyncx.db.queries import observers, run_observed
+from django_asyncx.db.testing import (
+    RoutedAtomic,
+    add_lock_wait_note,
+    find_test_route,
+    in_test_environment,
+    run_on_test_connection,
+)
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 from django_asyncx.options import NATIVE_ENGINE
 
@@ -161,12 +175,20 @@ async def run_native[T](
     """
     alias = using or DEFAULT_DB_ALIAS
     binding = _bindings.get().get(alias)
+    if binding is None and in_test_environment() and await find_test_route(alias) is not None:
+        # Inside a TestCase: on the test's (psycopg) connection, in the test's transaction.
+        return await run_on_test_connection(fn, *args, **kwargs)
+    if watching := observers.get():  # acapture_queries() of the caller (tests)
+        fn = partial(run_observed, watching, alias, fn)
     if binding is not None:
         return await binding.run(fn, *args, **kwargs)
     pool = await _pool(alias)
     wrapper = await pool.acquire()
     try:
         return await wrapper.run(fn, *args, **kwargs)
+    except Exception as exc:
+        add_lock_wait_note(exc, "a connection of the native pool")
+        raise
     finally:
         pool.release(wrapper)
 
@@ -242,10 +264,15 @@ async def native_iterator(
     """
     alias = using or str(queryset.db)
     binding = _bindings.get().get(alias)
-    share = await _join_share(alias) if binding is None else None
-    run: Callable[[Callable[[], Any]], Awaitable[Any]] = (
-        binding.run if binding is not None else cast(_IteratorShare, share).run
-    )
+    routed = binding is None and in_test_environment() and await find_test_route(alias) is not None
+    share = await _join_share(alias) if binding is None and not routed else None
+    run: Callable[[Callable[[], Any]], Awaitable[Any]]
+    if binding is not None:
+        run = binding.run
+    elif routed:  # inside a TestCase: the test's connection
+        run = run_on_test_connection
+    else:
+        run = cast(_IteratorShare, share).run
     rows: Iterator[Any] | None = None
     try:
         stream: Iterator[Any] = await run(lambda: iter(queryset.iterator(chunk_size=chunk_size)))
@@ -287,6 +314,7 @@ class NativeAtomic:
         self._binding: _Binding | None = None
         self._token: Token[Mapping[str, _Binding]] | None = None
         self._atomic: transaction.Atomic | None = None
+        self._routed: RoutedAtomic | None = None
 
     def __call__[**P, T](self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         """Decorate an async function: each call runs inside a fresh block."""
@@ -308,18 +336,20 @@ class NativeAtomic:
         task = asyncio.current_task()
         bindings = _bindings.get()
         binding = bindings.get(alias)
+        if binding is None and in_test_environment():
+            route = await find_test_route(alias)
+            if route is not None:  # inside a TestCase: a savepoint on the test's connection
+                routed = RoutedAtomic(alias, route, savepoint=self.savepoint, durable=self.durable)
+                await routed.__aenter__()
+                self._routed = routed
+                return
         if binding is None or not binding.active:
             pool = await _pool(alias)
             wrapper = await pool.acquire()
             binding = _Binding(alias, wrapper, pool)
             self._token = _bindings.set({**bindings, alias: binding})
         elif binding.levels and binding.levels[-1] is not task:
-            raise TransactionTaskError(
-                f"atomic(using={alias!r}) was opened in a task other than the one holding the "
-                "enclosing `async with atomic()` block; savepoints of two tasks on one "
-                "connection would interleave. Open it in that task, or run the work as one "
-                "sync function with transaction.atomic() through run_in_db()."
-            )
+            raise foreign_task_error(alias)
         self._binding = binding
         binding.levels.append(task)
         self._atomic = transaction.atomic(
@@ -337,6 +367,10 @@ class NativeAtomic:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._routed is not None:
+            routed, self._routed = self._routed, None
+            await routed.__aexit__(exc_type, exc, traceback)
+            return
         assert self._binding is not None
         assert self._atomic is not None
         try:
