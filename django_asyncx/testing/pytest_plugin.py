@@ -1,0 +1,161 @@
+"""The pytest plugin, enabled by installing django_asyncx (a ``pytest11`` entry point).
+
+Disable it with ``-p no:django_asyncx`` (or ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``). Every
+fixture is sync, so it works with pytest-asyncio in strict and auto mode alike, and every
+name starts with ``asyncx_``:
+
+* ``asyncx_postgres_url``, ``asyncx_mariadb_url``, ``asyncx_redis_url``: the servers from
+  :mod:`~django_asyncx.testing.services`; a test that asks for one that is down is skipped
+  (or fails with ``ASYNCX_REQUIRE_SERVICES=1``).
+* ``asyncx_fresh_postgres_database``, ``asyncx_fresh_mariadb_database``: an empty database
+  created for the test and dropped after it (a
+  :class:`~django_asyncx.testing.databases.ThrowawayDatabase`).
+* ``asyncx_live_server_factory``: starts a :class:`~django_asyncx.testing.servers.LiveServer`;
+  every server it started is stopped when the test ends, whatever happened::
+
+      def test_home(asyncx_live_server_factory):
+          live = asyncx_live_server_factory("config.asgi:application", server="daphne",
+                                            cwd="example_project",
+                                            env={"DJANGO_SETTINGS_MODULE": "config.settings"})
+          assert live.get("/").status == 200
+
+* ``asyncx_upstream``: a real HTTP server on a loopback port for the test's outbound calls
+  (:class:`~django_asyncx.testing.upstream.Upstream`); declare routes with
+  ``asyncx_upstream.route(...)`` and point clients at it with ``override_clients(...)``.
+* ``asyncx_client``, ``asyncx_sync_client``: an
+  :class:`~django_asyncx.testing.client.AsyncxClient` and an
+  :class:`~django_asyncx.testing.client.AsyncxSyncClient`; when the test also uses
+  ``asyncx_upstream``, their requests' ``default`` HTTP client calls it.
+
+The module imports nothing heavy: pytest loads it before pytest-django configures Django,
+so each fixture imports what it needs when it runs. The fixture names before this plugin
+(``upstream``, ``postgres_url``, ...) are in :mod:`django_asyncx.testing.plugin`, deprecated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .client import AsyncxClient, AsyncxSyncClient
+    from .databases import ThrowawayDatabase
+    from .servers import LiveServer
+    from .upstream import Upstream
+
+__all__ = [
+    "asyncx_client",
+    "asyncx_fresh_mariadb_database",
+    "asyncx_fresh_postgres_database",
+    "asyncx_live_server_factory",
+    "asyncx_mariadb_url",
+    "asyncx_postgres_url",
+    "asyncx_redis_url",
+    "asyncx_sync_client",
+    "asyncx_upstream",
+]
+
+
+@pytest.fixture(scope="session")
+def asyncx_postgres_url() -> str:
+    """The PostgreSQL server URL (``DATABASE_URL``, 127.0.0.1:5432, or embedded)."""
+    from . import services
+
+    try:
+        return services.postgres_url()
+    except Exception as exc:  # the embedded server could not start either
+        services.service_unavailable(f"no PostgreSQL server: {type(exc).__name__}: {exc}")
+
+
+@pytest.fixture
+def asyncx_mariadb_url() -> str:
+    """The MariaDB server URL; skips (or fails) the test when MariaDB is down."""
+    from . import services
+
+    url = services.mariadb_url()
+    assert url is not None
+    return url
+
+
+@pytest.fixture
+def asyncx_redis_url() -> str:
+    """The Redis server URL; skips (or fails) the test when Redis is down."""
+    from . import services
+
+    url = services.redis_url()
+    assert url is not None
+    return url
+
+
+@pytest.fixture
+def asyncx_fresh_postgres_database(asyncx_postgres_url: str) -> Iterator[ThrowawayDatabase]:
+    """An empty PostgreSQL database for this test, dropped afterwards."""
+    from .databases import throwaway_database
+
+    with throwaway_database(asyncx_postgres_url) as database:
+        yield database
+
+
+@pytest.fixture
+def asyncx_fresh_mariadb_database(asyncx_mariadb_url: str) -> Iterator[ThrowawayDatabase]:
+    """An empty MariaDB database for this test, dropped afterwards."""
+    from .databases import throwaway_database
+
+    with throwaway_database(asyncx_mariadb_url) as database:
+        yield database
+
+
+@pytest.fixture
+def asyncx_live_server_factory() -> Iterator[Callable[..., LiveServer]]:
+    """Start live ASGI servers: ``asyncx_live_server_factory(app, server=..., cwd=..., env=...)``.
+
+    Takes :class:`LiveServer`'s arguments and returns the started server. Each one is
+    stopped at the end of the test; a server that dies at startup fails the test with its
+    output (:class:`~django_asyncx.testing.servers.ServerStartError`).
+    """
+    from .servers import LiveServer
+
+    started: list[LiveServer] = []
+
+    def start(app: str, **kwargs: Any) -> LiveServer:
+        server = LiveServer(app, **kwargs)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture
+def asyncx_upstream() -> Iterator[Upstream]:
+    """A started :class:`Upstream` for this test, stopped (and its thread joined) after it."""
+    from .upstream import Upstream
+
+    with Upstream() as server:
+        yield server
+
+
+def _test_upstream(request: pytest.FixtureRequest) -> Upstream | None:
+    if "asyncx_upstream" not in request.fixturenames:
+        return None
+    upstream: Upstream = request.getfixturevalue("asyncx_upstream")
+    return upstream
+
+
+@pytest.fixture
+def asyncx_client(request: pytest.FixtureRequest) -> AsyncxClient:
+    """An :class:`~django_asyncx.testing.client.AsyncxClient` (``await asyncx_client.get(...)``)."""
+    from .client import AsyncxClient
+
+    return AsyncxClient(upstream=_test_upstream(request))
+
+
+@pytest.fixture
+def asyncx_sync_client(request: pytest.FixtureRequest) -> AsyncxSyncClient:
+    """An :class:`~django_asyncx.testing.client.AsyncxSyncClient`, for sync tests."""
+    from .client import AsyncxSyncClient
+
+    return AsyncxSyncClient(upstream=_test_upstream(request))
