@@ -75,6 +75,7 @@ from django.utils.module_loading import import_string
 from django.views import defaults
 
 from .db import AsyncAtomic, run_in_db
+from .db.testing import close_connections_outside_test, current_route, in_test_environment
 from .receivers import has_request_thread, request_thread_receiver, send_signal
 from .types import Message, Receive, Scope, Send
 from .watchdog import current_request, ensure_loop_watchdog
@@ -171,7 +172,11 @@ def _close_request_thread_connections(**kwargs: Any) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        connections.close_all()  # a thread: its own connections
+        # A thread: its own connections (in a TestCase, the test's thread: not the test's).
+        if in_test_environment():
+            close_connections_outside_test()
+        else:
+            connections.close_all()
 
 
 class ASGIHandler(DjangoASGIHandler):
@@ -195,6 +200,9 @@ class ASGIHandler(DjangoASGIHandler):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The loop-block detector names the request it caught blocking the loop.
         await ensure_loop_watchdog()
+        if in_test_environment():
+            # Inside a TestCase the request's thread is the test's: keep its connection open.
+            await current_route()
         token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
         thread_token = _request_thread.set(True)
         try:

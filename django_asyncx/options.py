@@ -552,6 +552,9 @@ OPTIONS: dict[str, Option] = {
     "HTTP_CLIENTS": Option(parse_clients({}), parse_clients),
     "HTTP_MIDDLEWARE": Option(MiddlewareOptions(), MiddlewareOptions.parse),
     "NATIVE_AMETHODS": Option(True, partial(_flag, accepted=_NATIVE_AMETHODS)),
+    "TEST_WAIT_TIMEOUT": Option(
+        10.0, partial(_positive, unit="seconds", none="to wait without a bound")
+    ),
 }
 """The keys of ``ASYNCX``, each with its default and its parser; the settings reference in
 the docs has a section for each."""

@@ -10,6 +10,7 @@ call of a task that outlived the block.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from typing import Any
 
@@ -18,14 +19,27 @@ from asgiref.sync import ThreadSensitiveContext
 from django_asyncx import threadpool
 from django_asyncx.exceptions import TransactionTaskError
 
-__all__ = ["Block", "committing", "current_block", "task_block"]
+__all__ = [
+    "Block",
+    "committing",
+    "current_block",
+    "finish",
+    "foreign_task_error",
+    "task_block",
+]
 
 
 class Block:
-    """One outermost block: its thread, and the tasks holding its levels."""
+    """One outermost block: its thread, and the tasks holding its levels.
+
+    Inside a ``TestCase`` the block has no thread of its own (``lane`` and ``context`` are
+    ``None``): it runs on the test's connection (:mod:`~django_asyncx.db.testing`).
+    """
 
     # threadpool.Lane, not Lane: executors re-exports it, and the API page must link one.
-    def __init__(self, lane: threadpool.Lane, context: ThreadSensitiveContext) -> None:
+    def __init__(
+        self, lane: threadpool.Lane | None, context: ThreadSensitiveContext | None
+    ) -> None:
         self.lane = lane
         self.context = context
         self.levels: list[asyncio.Task[Any] | None] = []
@@ -56,3 +70,34 @@ def current_block() -> Block | None:
     of falling back to the pool silently (see :meth:`Block.check_usable`).
     """
     return task_block.get()
+
+
+def foreign_task_error(alias: str) -> TransactionTaskError:
+    """The error for a nested block opened by a task other than the one holding the block."""
+    return TransactionTaskError(
+        f"atomic(using={alias!r}) was opened in a task other than the one holding the "
+        "enclosing `async with atomic()` block; savepoints of two tasks on one "
+        "connection would interleave. Open it in that task, or run the work as one "
+        "sync function with transaction.atomic() through run_in_db()."
+    )
+
+
+async def finish[R](awaitable: Awaitable[R]) -> R:
+    """Await ``awaitable`` to its end even if the caller is cancelled meanwhile.
+
+    The work runs on the block's thread and cannot be interrupted; the transaction must be
+    left in a known state. A cancellation that arrived meanwhile is raised afterwards.
+    """
+    inner = asyncio.ensure_future(awaitable)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            result = await asyncio.shield(inner)
+        except asyncio.CancelledError as exc:
+            if not inner.done():
+                cancelled = exc
+                continue
+            raise
+        if cancelled is not None:
+            raise cancelled
+        return result

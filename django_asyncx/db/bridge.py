@@ -11,6 +11,8 @@ Calls from different tasks run in parallel, up to the size of the ``db`` executo
 sync request does, so ``CONN_MAX_AGE``, ``CONN_HEALTH_CHECKS`` and psycopg's ``pool`` option
 behave as under WSGI, and a pool thread closes its connections when the pool shuts down.
 Inside ``async with atomic()`` the call runs on the block's thread, in its transaction.
+Inside Django's ``TestCase`` it runs on the test's connection, in the test's transaction
+(:mod:`django_asyncx.db.testing`).
 
 For an alias on the native engine (``ENGINE: "django_asyncx.db.backends.postgresql"``) the
 call takes the native path instead: the same function runs in a greenlet on the event loop,
@@ -32,6 +34,12 @@ from django_asyncx.executors import _require_sync, aget_executor, call_in_execut
 from django_asyncx.options import NATIVE_ENGINE
 
 from .block import current_block
+from .testing import (
+    add_lock_wait_note,
+    find_test_route,
+    in_test_environment,
+    run_on_test_connection,
+)
 
 __all__ = ["database_sync_to_async", "run_in_db"]
 
@@ -87,8 +95,16 @@ async def _run[R](
         # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext
         # the block entered), or to the waiting thread of an on_commit callback.
         return await SyncToAsync(partial(fn, *args, **kwargs), thread_sensitive=True)()
+    if in_test_environment() and await find_test_route(using or DEFAULT_DB_ALIAS) is not None:
+        # Inside a TestCase: on the test's connection, which holds its transaction (and no
+        # close_old_connections(), which would close it).
+        return await run_on_test_connection(fn, *args, **kwargs)
     pool = await aget_executor("db")
-    return await call_in_executor(pool, _with_fresh_connections, (fn, *args), kwargs)
+    try:
+        return await call_in_executor(pool, _with_fresh_connections, (fn, *args), kwargs)
+    except Exception as exc:
+        add_lock_wait_note(exc, "a thread of the db executor")
+        raise
 
 
 async def run_in_db[R](

@@ -40,11 +40,12 @@ from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync, isc
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.db import transaction as django_transaction
 
-from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
+from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import Lane, aget_executor
 
-from .block import Block, committing, current_block, task_block
+from .block import Block, committing, current_block, finish, foreign_task_error, task_block
 from .bridge import NATIVE, _path, run_in_db
+from .testing import RoutedAtomic, find_test_route, in_test_environment, run_on_test_connection
 
 if TYPE_CHECKING:
     from .backends.postgresql.native import NativeAtomic
@@ -54,27 +55,6 @@ __all__ = ["AsyncAtomic", "aon_commit", "atomic"]
 
 async def _on_block_thread[R](fn: Callable[..., R], *args: Any) -> R:
     return await SyncToAsync(partial(fn, *args), thread_sensitive=True)()
-
-
-async def _finish[R](awaitable: Awaitable[R]) -> R:
-    """Await ``awaitable`` to its end even if the caller is cancelled meanwhile.
-
-    The work runs on the block's thread and cannot be interrupted; the transaction must be
-    left in a known state. A cancellation that arrived meanwhile is raised afterwards.
-    """
-    inner = asyncio.ensure_future(awaitable)
-    cancelled: asyncio.CancelledError | None = None
-    while True:
-        try:
-            result = await asyncio.shield(inner)
-        except asyncio.CancelledError as exc:
-            if not inner.done():
-                cancelled = exc
-                continue
-            raise
-        if cancelled is not None:
-            raise cancelled
-        return result
 
 
 async def _acquire_lane() -> Lane:
@@ -109,7 +89,8 @@ class AsyncAtomic:
         self.savepoint = savepoint
         self.durable = durable
         self._entered: list[tuple[Block, bool, list[Any], Any]] = []
-        self._native: list[NativeAtomic] = []
+        # Per level: the native or routed block it delegated to, or None (the thread path).
+        self._delegates: list[NativeAtomic | RoutedAtomic | None] = []
 
     def _alias(self) -> str:
         alias = self.using or DEFAULT_DB_ALIAS
@@ -122,23 +103,22 @@ class AsyncAtomic:
 
     async def __aenter__(self) -> AsyncAtomic:
         alias = self._alias()
-        if _is_native(alias):
+        delegate: NativeAtomic | RoutedAtomic | None = None
+        if in_test_environment() and (route := await find_test_route(alias)) is not None:
+            delegate = RoutedAtomic(alias, route, savepoint=self.savepoint, durable=self.durable)
+        elif _is_native(alias):
             from .backends.postgresql.native import NativeAtomic
 
-            native = NativeAtomic(alias, self.savepoint, self.durable)
-            await native.__aenter__()
-            self._native.append(native)
+            delegate = NativeAtomic(alias, self.savepoint, self.durable)
+        if delegate is not None:
+            await delegate.__aenter__()
+            self._delegates.append(delegate)
             return self
         task = asyncio.current_task()
         block = current_block()
         outermost = block is None or block.exited or block.closing
         if block is not None and not outermost and block.levels[-1] is not task:
-            raise TransactionTaskError(
-                f"atomic(using={alias!r}) was opened in a task other than the one holding the "
-                "enclosing `async with atomic()` block; savepoints of two tasks on one "
-                "connection would interleave. Open it in that task, or run the work as one "
-                "sync function with transaction.atomic() through run_in_db()."
-            )
+            raise foreign_task_error(alias)
         token = None
         if outermost:
             lane = await _acquire_lane()
@@ -150,17 +130,18 @@ class AsyncAtomic:
         django_atomic: list[Any] = []  # holds Django's Atomic once entered on the thread
         block.levels.append(task)
         try:
-            await _finish(_on_block_thread(self._enter, alias, outermost, django_atomic))
+            await finish(_on_block_thread(self._enter, alias, outermost, django_atomic))
         except BaseException as exc:
             try:
                 if django_atomic:  # entered, then cancelled: leave the transaction
-                    await _finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
+                    await finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
             finally:
                 block.levels.pop()
                 if outermost:
                     await self._close_block(block, token)
             raise
         self._entered.append((block, outermost, django_atomic, token))
+        self._delegates.append(None)
         return self
 
     async def __aexit__(
@@ -169,14 +150,15 @@ class AsyncAtomic:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if _is_native(self._alias()):
-            await self._native.pop().__aexit__(exc_type, exc, tb)
+        delegate = self._delegates.pop()
+        if delegate is not None:
+            await delegate.__aexit__(exc_type, exc, tb)
             return
         block, outermost, django_atomic, token = self._entered.pop()
         if outermost:
             block.closing = True
         try:
-            await _finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
+            await finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
         finally:
             block.levels.pop()
             if outermost:
@@ -207,6 +189,8 @@ class AsyncAtomic:
         block.exited = True
         if token is not None:
             task_block.reset(token)
+        assert block.context is not None
+        assert block.lane is not None
         await block.context.__aexit__(None, None, None)  # type: ignore[no-untyped-call]
         block.lane.release()
 
@@ -266,7 +250,21 @@ async def aon_commit(
     """
     if not callable(callback):
         raise TypeError(f"aon_commit() needs a callable, got {callback!r}")
-    if _is_native(using or DEFAULT_DB_ALIAS):
+    sync_callback: Callable[[], Any] = (
+        async_to_sync(callback) if iscoroutinefunction(callback) else callback
+    )
+    alias = using or DEFAULT_DB_ALIAS
+    if in_test_environment() and await find_test_route(alias) is not None:
+        # Django's on_commit on the test's connection, as stock code in a TestCase registers
+        # it: captureOnCommitCallbacks sees it.
+        block = current_block()
+        if block is not None:
+            block.check_usable()
+        await run_on_test_connection(
+            django_transaction.on_commit, sync_callback, using=alias, robust=robust
+        )
+        return
+    if _is_native(alias):
         # On the native path Django's hooks run in the greenlet, which can await: register
         # the callback with Django, on the task's native connection (its block's, if any).
         from .greenlet import await_only
@@ -276,9 +274,6 @@ async def aon_commit(
         register = partial(django_transaction.on_commit, hook, using=using, robust=robust)
         await run_in_db(register, using=using)
         return
-    sync_callback: Callable[[], Any] = (
-        async_to_sync(callback) if iscoroutinefunction(callback) else callback
-    )
     block = current_block()
     if block is None:
         if iscoroutinefunction(callback):

@@ -18,6 +18,7 @@ import pytest
 
 from .pytest_plugin import *  # noqa: F403
 from .pytest_plugin import __all__ as _new_names
+from .pytest_plugin import _asyncx_test_connections  # noqa: F401
 
 __all__ = [
     *_new_names,

@@ -27,6 +27,10 @@ name starts with ``asyncx_``:
   :class:`~django_asyncx.testing.client.AsyncxSyncClient`; when the test also uses
   ``asyncx_upstream``, their requests' ``default`` HTTP client calls it.
 
+And one autouse fixture, ``_asyncx_test_connections``: an async test that uses
+pytest-django's ``db`` fixture (or ``@pytest.mark.django_db``) sees the test's data from
+Django's a-methods and from this library's calls (:func:`lend_test_connections`).
+
 The module imports nothing heavy: pytest loads it before pytest-django configures Django,
 so each fixture imports what it needs when it runs. The fixture names before this plugin
 (``upstream``, ``postgres_url``, ...) are in :mod:`django_asyncx.testing.plugin`, deprecated.
@@ -34,6 +38,7 @@ so each fixture imports what it needs when it runs. The fixture names before thi
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +60,7 @@ __all__ = [
     "asyncx_redis_url",
     "asyncx_sync_client",
     "asyncx_upstream",
+    "lend_test_connections",
 ]
 
 
@@ -159,3 +165,48 @@ def asyncx_sync_client(request: pytest.FixtureRequest) -> AsyncxSyncClient:
     from .client import AsyncxSyncClient
 
     return AsyncxSyncClient(upstream=_test_upstream(request))
+
+
+def lend_test_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Lend the test's connections to an async pytest test that holds a test transaction.
+
+    pytest-asyncio runs the test's loop on the thread that holds pytest-django's ``db``
+    transaction, so Django's a-methods and this library's calls would go to other threads,
+    other connections, and not see the test's data (or leak their writes). This lends the
+    test's connections to one thread for the test
+    (:class:`~django_asyncx.db.testing.LentConnections`). It does nothing for sync tests,
+    for Django ``TestCase`` classes (their async methods already run on the test's thread),
+    for tests without database access, and for ``transaction=True``. A generator: the
+    autouse fixture ``_asyncx_test_connections`` yields from it.
+    """
+    function = getattr(request, "function", None)
+    if function is None or not inspect.iscoroutinefunction(function):
+        yield
+        return
+    from pytest_django.django_compat import is_django_unittest
+
+    wants_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+    if is_django_unittest(request) or not wants_db:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # pytest-django's transaction is open
+    from django.db import connections
+
+    from django_asyncx.db.testing import LentConnections, holds_test_transaction
+
+    aliases = [
+        alias for alias in connections.settings if holds_test_transaction(connections[alias])
+    ]
+    if not aliases:  # transaction=True: the usual paths
+        yield
+        return
+    with LentConnections(aliases):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _asyncx_test_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Autouse: an async test with a test transaction sees it (:func:`lend_test_connections`)."""
+    yield from lend_test_connections(request)

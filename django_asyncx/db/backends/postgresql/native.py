@@ -43,6 +43,14 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
+from django_asyncx.db.block import foreign_task_error
+from django_asyncx.db.testing import (
+    RoutedAtomic,
+    add_lock_wait_note,
+    find_test_route,
+    in_test_environment,
+    run_on_test_connection,
+)
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 from django_asyncx.options import NATIVE_ENGINE
 
@@ -163,10 +171,16 @@ async def run_native[T](
     binding = _bindings.get().get(alias)
     if binding is not None:
         return await binding.run(fn, *args, **kwargs)
+    if in_test_environment() and await find_test_route(alias) is not None:
+        # Inside a TestCase: on the test's (psycopg) connection, in the test's transaction.
+        return await run_on_test_connection(fn, *args, **kwargs)
     pool = await _pool(alias)
     wrapper = await pool.acquire()
     try:
         return await wrapper.run(fn, *args, **kwargs)
+    except Exception as exc:
+        add_lock_wait_note(exc, "a connection of the native pool")
+        raise
     finally:
         pool.release(wrapper)
 
@@ -198,13 +212,16 @@ async def native_iterator(
     binding = _bindings.get().get(alias)
     pool: WrapperPool | None = None
     wrapper: NativeDatabaseWrapper | None = None
-    if binding is None:
+    routed = binding is None and in_test_environment() and await find_test_route(alias)
+    if binding is None and not routed:
         pool = await _pool(alias)
         wrapper = await pool.acquire()
 
     async def call[R](fn: Callable[[], R]) -> R:
         if binding is not None:
             return await binding.run(fn)
+        if routed:  # inside a TestCase: the test's connection
+            return await run_on_test_connection(fn)
         assert wrapper is not None
         return await wrapper.run(fn)
 
@@ -241,6 +258,7 @@ class NativeAtomic:
         self._binding: _Binding | None = None
         self._token: Token[Mapping[str, _Binding]] | None = None
         self._atomic: transaction.Atomic | None = None
+        self._routed: RoutedAtomic | None = None
 
     def __call__[**P, T](self, func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         """Decorate an async function: each call runs inside a fresh block."""
@@ -262,18 +280,20 @@ class NativeAtomic:
         task = asyncio.current_task()
         bindings = _bindings.get()
         binding = bindings.get(alias)
+        if binding is None and in_test_environment():
+            route = await find_test_route(alias)
+            if route is not None:  # inside a TestCase: a savepoint on the test's connection
+                routed = RoutedAtomic(alias, route, savepoint=self.savepoint, durable=self.durable)
+                await routed.__aenter__()
+                self._routed = routed
+                return
         if binding is None or not binding.active:
             pool = await _pool(alias)
             wrapper = await pool.acquire()
             binding = _Binding(alias, wrapper, pool)
             self._token = _bindings.set({**bindings, alias: binding})
         elif binding.levels and binding.levels[-1] is not task:
-            raise TransactionTaskError(
-                f"atomic(using={alias!r}) was opened in a task other than the one holding the "
-                "enclosing `async with atomic()` block; savepoints of two tasks on one "
-                "connection would interleave. Open it in that task, or run the work as one "
-                "sync function with transaction.atomic() through run_in_db()."
-            )
+            raise foreign_task_error(alias)
         self._binding = binding
         binding.levels.append(task)
         self._atomic = transaction.atomic(
@@ -291,6 +311,10 @@ class NativeAtomic:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._routed is not None:
+            routed, self._routed = self._routed, None
+            await routed.__aexit__(exc_type, exc, traceback)
+            return
         assert self._binding is not None
         assert self._atomic is not None
         try:
