@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
-from unittest import mock, skipUnless
+from unittest import mock
 
 from django.db import connections
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -15,11 +14,6 @@ from django_asyncx.testing.upstream import Upstream
 from tests.support.db_aliases import require
 from tests.support.testapp.models import Author, Book, Entry
 from tests.testing import client_app
-
-# Until the bridge runs on the test's connection inside a TestCase (django_asyncx.db.testing).
-needs_test_routing = skipUnless(
-    find_spec("django_asyncx.db.testing"), "the bridge does not use the test's connection yet"
-)
 
 on_client_app = override_settings(
     ROOT_URLCONF="tests.testing.client_app",
@@ -39,7 +33,6 @@ class ClientAssertions(TestCase):
     def setUpTestData(cls):
         Book.objects.create(title="Dune", author=Author.objects.create(name="Herbert"))
 
-    @needs_test_routing
     async def test_template_and_context(self):
         response = await self.async_client.get("/client/books/")
         self.assertTemplateUsed(response, "client/books.html")
@@ -47,7 +40,6 @@ class ClientAssertions(TestCase):
         self.assertEqual([book.title for book in response.context["books"]], ["Dune"])
         self.assertEqual(response.resolver_match.route, "client/books/")
 
-    @needs_test_routing
     def test_template_and_context_sync(self):
         response = self.client.get("/client/books/")
         self.assertTemplateUsed(response, "client/books.html")
@@ -190,7 +182,6 @@ class RequestHttpToUpstream(TestCase):
         self.assertEqual(response.json(), {"eur": 1.08})
 
 
-@needs_test_routing
 class AtomicRequestsMixin:
     """ATOMIC_REQUESTS for an async view, inside a TestCase, on one database alias."""
 
