@@ -39,6 +39,7 @@ so each fixture imports what it needs when it runs. The fixture names before thi
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -210,3 +211,25 @@ def lend_test_connections(request: pytest.FixtureRequest) -> Iterator[None]:
 def _asyncx_test_connections(request: pytest.FixtureRequest) -> Iterator[None]:
     """Autouse: an async test with a test transaction sees it (:func:`lend_test_connections`)."""
     yield from lend_test_connections(request)
+
+
+@pytest.fixture(autouse=True)
+def _asyncx_close_thread_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Autouse: after an async test, close what Django's a-methods opened on asgiref's thread.
+
+    Outside a test transaction (``transaction=True``), pytest-asyncio's loop has no parent
+    sync thread, so Django's a-methods run on asgiref's process-wide single thread; the
+    connection they open there would stay open and keep the test database from being
+    dropped at the end of the run.
+    """
+    yield
+    function = getattr(request, "function", None)
+    if function is None or not inspect.iscoroutinefunction(function):
+        return
+    from asgiref.sync import SyncToAsync
+
+    executor = SyncToAsync.single_thread_executor
+    if "django.db" in sys.modules and executor._threads:  # only a thread that exists
+        from django.db import connections
+
+        executor.submit(connections.close_all).result()
