@@ -22,6 +22,7 @@ class AsyncxConfig(AppConfig):
         from .exceptions import ConfigurationError
 
         checks.register()
+        self._bound_lock_waits_in_tests()
         try:
             guard = asyncx_settings.LAZY_ACCESS_GUARD
         except ConfigurationError:
@@ -31,6 +32,13 @@ class AsyncxConfig(AppConfig):
 
             lazy_access.install()
         self._install_native_amethods()
+
+    def _bound_lock_waits_in_tests(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from .db.testing import bound_lock_waits
+
+        connection_created.connect(bound_lock_waits, dispatch_uid="django_asyncx.lock_waits")
 
     def _install_native_amethods(self) -> None:
         from django.db import connections

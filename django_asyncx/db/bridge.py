@@ -34,6 +34,7 @@ from django_asyncx.executors import _require_sync, aget_executor, call_in_execut
 from django_asyncx.options import NATIVE_ENGINE
 
 from .block import current_block
+from .queries import observers, run_observed
 from .testing import (
     add_lock_wait_note,
     find_test_route,
@@ -75,8 +76,11 @@ def _path(using: str | None) -> str:
 def _with_fresh_connections[R](fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     # A pool thread serves many tasks, so each call is a "request": drop connections that
     # are broken, past CONN_MAX_AGE or left in a transaction, before and after.
+    watching = observers.get()  # acapture_queries() of the caller (tests)
     close_old_connections()
     try:
+        if watching:
+            return run_observed(watching, None, fn, *args, **kwargs)
         return fn(*args, **kwargs)
     finally:
         close_old_connections()
@@ -94,7 +98,10 @@ async def _run[R](
         block.check_usable()
         # Thread-sensitive calls inside the block go to its thread (the ThreadSensitiveContext
         # the block entered), or to the waiting thread of an on_commit callback.
-        return await SyncToAsync(partial(fn, *args, **kwargs), thread_sensitive=True)()
+        call = partial(fn, *args, **kwargs)
+        if block.lane is not None and (watching := observers.get()):
+            call = partial(run_observed, watching, None, call)
+        return await SyncToAsync(call, thread_sensitive=True)()
     if in_test_environment() and await find_test_route(using or DEFAULT_DB_ALIAS) is not None:
         # Inside a TestCase: on the test's connection, which holds its transaction (and no
         # close_old_connections(), which would close it).

@@ -21,6 +21,9 @@ For an alias on the native engine the block is the native path's (one asyncpg co
 bound to the task for the block, no thread; see
 :func:`django_asyncx.db.backends.postgresql.native.native_atomic`), with the same rules.
 
+Inside Django's ``TestCase`` the block is a savepoint on the test's connection instead, and
+blocks of different tasks take turns (:class:`~django_asyncx.db.testing.RoutedAtomic`).
+
 Tasks spawned inside the block share its transaction while it lasts; a database call they
 make after it ended raises :class:`~django_asyncx.exceptions.TransactionTaskError` (Django's
 a-methods raise asgiref's ``RuntimeError``) instead of running outside the transaction.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, OperationalError, connections
 from django.db import transaction as django_transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import TestCase, TransactionTestCase, override_settings
@@ -30,10 +30,9 @@ from django_asyncx.db.backends.postgresql.wrapper import NativeDatabaseWrapper
 from django_asyncx.db.testing import find_test_route, holds_test_transaction
 from django_asyncx.exceptions import TransactionTaskError
 from tests.support.asgi_calls import asgi_get
-from tests.support.db_aliases import require
+from tests.support.db_aliases import ALL_ALIASES as ALIASES
+from tests.support.db_aliases import OnAlias, on_each_alias, require
 from tests.support.testapp.models import Author, Book, Entry
-
-ALIASES = ("default", "postgres", "native", "mariadb")
 
 
 class _SyncClosedResponse(HttpResponse):
@@ -58,18 +57,7 @@ def _labels(alias: str) -> list[str]:
     return sorted(Entry.objects.using(alias).values_list("label", flat=True))
 
 
-class _OnAlias:
-    """Makes a TestCase class run on ``alias`` only (skipped when its server is down)."""
-
-    alias = "default"
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        require(cls.alias)
-        super().setUpClass()  # type: ignore[misc]
-
-
-class _Routed(_OnAlias):
+class _Routed(OnAlias):
     """The scenarios; a subclass per alias below."""
 
     @classmethod
@@ -259,18 +247,10 @@ class _Routed(_OnAlias):
             assert async_to_sync(run_in_db)(self.count, using=self.alias) == 1
 
 
-def _on_each_alias(scenarios: type, case: type) -> None:
-    """Define ``<Scenarios>On<Alias>`` TestCase classes, one per alias, in this module."""
-    for alias in ALIASES:
-        name = f"{scenarios.__name__.lstrip('_')}On{alias.title()}"
-        attributes = {"alias": alias, "databases": {alias}, "__module__": __name__}
-        globals()[name] = type(name, (scenarios, case), attributes)
+on_each_alias(_Routed, TestCase, globals())
 
 
-_on_each_alias(_Routed, TestCase)
-
-
-class NativeAtomicRouted(_OnAlias, TestCase):
+class NativeAtomicRouted(OnAlias, TestCase):
     alias = "native"
     databases = {"native"}
 
@@ -301,7 +281,7 @@ class UndeclaredDatabase(TestCase):
             await run_in_db(_count, "postgres", using="postgres")
 
 
-class _Unrouted(_OnAlias):
+class _Unrouted(OnAlias):
     """TransactionTestCase: the pool threads and the native pool, as in production."""
 
     async def test_run_in_db_runs_on_the_usual_path(self) -> None:
@@ -317,7 +297,39 @@ class _Unrouted(_OnAlias):
         assert await find_test_route(self.alias) is None
 
 
-_on_each_alias(_Unrouted, TransactionTestCase)
+on_each_alias(_Unrouted, TransactionTestCase, globals())
+
+
+class _LockWaits(OnAlias):
+    """Code on its own thread and connection waits for the test's rows: bounded, explained."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.seed = Entry.objects.using(cls.alias).create(label="seed")
+
+    @override_settings(ASYNCX={"TEST_WAIT_TIMEOUT": 1})
+    def test_a_lock_wait_on_the_test_rows_fails_with_a_note(self) -> None:
+        create = partial(Entry.objects.using(self.alias).create, pk=self.seed.pk, label="dup")
+        raised: list[BaseException] = []
+
+        def elsewhere() -> None:
+            # A loop of its own on another thread: no test route, the usual pool.
+            try:
+                asyncio.run(run_in_db(create, using=self.alias))
+            except BaseException as exc:
+                raised.append(exc)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        [error] = raised
+        assert isinstance(error, OperationalError)
+        notes = "\n".join(getattr(error, "__notes__", []))
+        assert "TransactionTestCase" in notes
+        assert "TEST_WAIT_TIMEOUT" in notes
+
+
+on_each_alias(_LockWaits, TestCase, globals(), aliases=("postgres", "native", "mariadb"))
 
 
 # -- pytest style ---------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from django.db import connections
 from django_asyncx.testing.services import service_unavailable
 
 ALIASES = ("default", "postgres", "mariadb")
+#: With the native engine's alias: the four ways a test reaches a database.
+ALL_ALIASES = ("default", "postgres", "native", "mariadb")
 
 
 def on_databases(*aliases: str) -> Any:
@@ -25,6 +27,29 @@ def on_databases(*aliases: str) -> Any:
         )
         params.append(pytest.param(alias, marks=marks, id=alias))
     return pytest.mark.parametrize("alias", params, indirect=True)
+
+
+class OnAlias:
+    """Makes a Django TestCase class run on ``alias`` only (skipped when its server is down)."""
+
+    alias = "default"
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        require(cls.alias)
+        super().setUpClass()  # type: ignore[misc]
+
+
+def on_each_alias(
+    scenarios: type, case: type, namespace: dict[str, Any], aliases: tuple[str, ...] = ALL_ALIASES
+) -> None:
+    """Define ``<Scenarios>On<Alias>`` test classes in ``namespace`` (a module's
+    ``globals()``), one per alias of ``aliases``, each a ``case`` (``TestCase``,
+    ``TransactionTestCase``) with ``databases = {alias}``."""
+    for alias in aliases:
+        name = f"{scenarios.__name__.lstrip('_')}On{alias.title()}"
+        attributes = {"alias": alias, "databases": {alias}, "__module__": namespace["__name__"]}
+        namespace[name] = type(name, (scenarios, case), attributes)
 
 
 def require(alias: str) -> None:

@@ -15,10 +15,9 @@ from django.db import connections
 
 from django_asyncx.db import atomic, run_in_db
 from django_asyncx.db.backends.postgresql.wrapper import NativeDatabaseWrapper
+from tests.support.db_aliases import ALL_ALIASES as ALIASES
 from tests.support.db_aliases import on_databases, require
 from tests.support.testapp.models import Entry
-
-ALIASES = ("default", "postgres", "native", "mariadb")
 
 
 def _in_test_transaction(*aliases: str) -> pytest.MarkDecorator:

@@ -26,6 +26,10 @@ made by a task that outlived the block, raises
 :class:`~django_asyncx.exceptions.TransactionTaskError`. Outside of these entry points, sync
 ORM use on the loop still raises ``SynchronousOnlyOperation``.
 
+Inside Django's ``TestCase`` these entry points run on the test's own (psycopg) connection,
+in its transaction, instead (:mod:`django_asyncx.db.testing`); ``TransactionTestCase`` keeps
+this path.
+
 :func:`uses_native_path` is the one place that decides which aliases take this path.
 """
 
@@ -36,6 +40,7 @@ import functools
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
+from functools import partial
 from types import MappingProxyType, TracebackType
 from typing import Any
 
@@ -44,6 +49,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 
 from django_asyncx.db.block import foreign_task_error
+from django_asyncx.db.queries import observers, run_observed
 from django_asyncx.db.testing import (
     RoutedAtomic,
     add_lock_wait_note,
@@ -169,11 +175,13 @@ async def run_native[T](
     """
     alias = using or DEFAULT_DB_ALIAS
     binding = _bindings.get().get(alias)
-    if binding is not None:
-        return await binding.run(fn, *args, **kwargs)
-    if in_test_environment() and await find_test_route(alias) is not None:
+    if binding is None and in_test_environment() and await find_test_route(alias) is not None:
         # Inside a TestCase: on the test's (psycopg) connection, in the test's transaction.
         return await run_on_test_connection(fn, *args, **kwargs)
+    if watching := observers.get():  # acapture_queries() of the caller (tests)
+        fn = partial(run_observed, watching, alias, fn)
+    if binding is not None:
+        return await binding.run(fn, *args, **kwargs)
     pool = await _pool(alias)
     wrapper = await pool.acquire()
     try:
