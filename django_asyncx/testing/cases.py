@@ -22,12 +22,16 @@ back to keep Django's own for a class. :class:`AsyncxTestMixin` adds the same to
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db import DEFAULT_DB_ALIAS
 from django.test import TestCase, TransactionTestCase
 
 from .client import AsyncxClient, AsyncxSyncClient
 from .upstream import Upstream
+
+if TYPE_CHECKING:
+    from django_asyncx.db.queries import aassert_num_queries, acapture_queries
 
 __all__ = ["AsyncxTestCase", "AsyncxTestMixin", "AsyncxTransactionTestCase"]
 
@@ -39,6 +43,10 @@ class AsyncxTestMixin:
     :class:`~django_asyncx.testing.upstream.Upstream` is started for the class
     (``self.upstream``), those clients call it for the whole class, and its recorded
     requests are forgotten before each test (its routes stay).
+
+    In async tests, ``async with self.aassertNumQueries(n):`` and ``async with
+    self.acaptureQueries() as queries:`` count the queries of every path (the bridge, the
+    native engine, Django's a-methods): Django's sync context managers cannot be entered there.
     """
 
     async_client_class: ClassVar[type[Any]] = AsyncxClient
@@ -62,6 +70,18 @@ class AsyncxTestMixin:
         super()._pre_setup()  # type: ignore[misc]
         if cls.upstream_clients:
             cls.upstream.reset()
+
+    def aassertNumQueries(self, num: int, *, using: str = DEFAULT_DB_ALIAS) -> aassert_num_queries:
+        """``async with self.aassertNumQueries(num):``, the async ``assertNumQueries``."""
+        from django_asyncx.db.queries import aassert_num_queries
+
+        return aassert_num_queries(num, using=using)
+
+    def acaptureQueries(self, *, using: str = DEFAULT_DB_ALIAS) -> acapture_queries:
+        """``async with self.acaptureQueries() as queries:``, the queries of the block."""
+        from django_asyncx.db.queries import acapture_queries
+
+        return acapture_queries(using=using)
 
 
 class AsyncxTestCase(AsyncxTestMixin, TestCase):

@@ -26,6 +26,9 @@ name starts with ``asyncx_``:
   :class:`~django_asyncx.testing.client.AsyncxClient` and an
   :class:`~django_asyncx.testing.client.AsyncxSyncClient`; when the test also uses
   ``asyncx_upstream``, their requests' ``default`` HTTP client calls it.
+* ``asyncx_assert_num_queries``, ``asyncx_capture_queries``: the async twins of
+  ``django_assert_num_queries`` and ``django_capture_queries``
+  (:mod:`django_asyncx.db.queries`), counting the queries of every path.
 
 And one autouse fixture, ``_asyncx_test_connections``: an async test that uses
 pytest-django's ``db`` fixture (or ``@pytest.mark.django_db``) sees the test's data from
@@ -46,12 +49,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from django_asyncx.db.queries import aassert_num_queries, acapture_queries
+
     from .client import AsyncxClient, AsyncxSyncClient
     from .databases import ThrowawayDatabase
     from .servers import LiveServer
     from .upstream import Upstream
 
 __all__ = [
+    "asyncx_assert_num_queries",
+    "asyncx_capture_queries",
     "asyncx_client",
     "asyncx_fresh_mariadb_database",
     "asyncx_fresh_postgres_database",
@@ -143,6 +150,22 @@ def asyncx_upstream() -> Iterator[Upstream]:
 
     with Upstream() as server:
         yield server
+
+
+@pytest.fixture
+def asyncx_assert_num_queries() -> type[aassert_num_queries]:
+    """``async with asyncx_assert_num_queries(2, using=...):`` in async tests."""
+    from django_asyncx.db.queries import aassert_num_queries
+
+    return aassert_num_queries
+
+
+@pytest.fixture
+def asyncx_capture_queries() -> type[acapture_queries]:
+    """``async with asyncx_capture_queries(using=...) as queries:`` in async tests."""
+    from django_asyncx.db.queries import acapture_queries
+
+    return acapture_queries
 
 
 def _test_upstream(request: pytest.FixtureRequest) -> Upstream | None:

@@ -45,7 +45,7 @@ def test_the_django_suite_passes(database):
     output = run_shop(database, "manage.py", "test", "shop", "--noinput")
     ran = re.search(r"Ran (\d+) tests", output)
     assert ran is not None, output
-    assert int(ran.group(1)) >= 15, output
+    assert int(ran.group(1)) >= 16, output
     assert "skipped" not in output, output
 
 
@@ -57,5 +57,5 @@ def test_the_pytest_suite_passes(mode, database):
     output = run_shop(database, "-m", "pytest", "-q", "-o", f"asyncio_mode={mode}")
     passed = re.search(r"(\d+) passed", output)
     assert passed is not None, output
-    assert int(passed.group(1)) >= 12, output
+    assert int(passed.group(1)) >= 13, output
     assert not re.search(r"\d+ (failed|skipped|error)", output), output

@@ -61,6 +61,13 @@ def test_bridge_queries_are_counted(catalog, django_assert_num_queries):
 
 
 @pytest.mark.asyncio
+async def test_queries_of_an_async_test_are_counted(catalog, asyncx_assert_num_queries):
+    async with asyncx_assert_num_queries(2):
+        await run_in_db(Product.objects.count)
+        await Product.objects.acount()
+
+
+@pytest.mark.asyncio
 async def test_bridge_calls_in_parallel(catalog):
     counts = await asyncio.gather(*(run_in_db(Product.objects.count) for _ in range(5)))
     assert counts == [2] * 5

@@ -49,6 +49,11 @@ class CatalogTests(AsyncxTestCase):
         with self.assertNumQueries(1):
             self.assertEqual(async_to_sync(run_in_db)(Product.objects.count), 2)
 
+    async def test_queries_of_an_async_test_are_counted(self):
+        async with self.aassertNumQueries(2):
+            await run_in_db(Product.objects.count)
+            await Product.objects.acount()
+
     async def test_bridge_calls_in_parallel(self):
         counts = await asyncio.gather(*(run_in_db(Product.objects.count) for _ in range(5)))
         self.assertEqual(counts, [2] * 5)
