@@ -1,8 +1,10 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite (django_asyncx's own plugin loads by its entry point)."""
 
 import pytest
 
-pytest_plugins = ["django_asyncx.testing.plugin"]
+# The shop is a project of its own with its own settings: tests/acceptance runs its suites
+# in subprocesses, as a user would.
+collect_ignore = ["acceptance/shop"]
 
 
 @pytest.fixture

@@ -45,10 +45,12 @@ def lifespan_env(events, *, fail=False):
 
 @pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
 def test_hooks_run_in_order_and_resources_close_after_shutdown_hooks(
-    server, tmp_path, live_server_factory
+    server, tmp_path, asyncx_live_server_factory
 ):
     events = tmp_path / "events"
-    live = live_server_factory(LIFESPAN_APP, server=server, cwd=ROOT, env=lifespan_env(events))
+    live = asyncx_live_server_factory(
+        LIFESPAN_APP, server=server, cwd=ROOT, env=lifespan_env(events)
+    )
     # Startup is complete before the server accepts requests.
     assert events.read_text().splitlines() == [
         "startup first",
@@ -78,11 +80,11 @@ def test_hooks_run_in_order_and_resources_close_after_shutdown_hooks(
 
 @pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
 def test_failing_startup_hook_is_reported_and_the_server_exits(
-    server, tmp_path, live_server_factory
+    server, tmp_path, asyncx_live_server_factory
 ):
     events = tmp_path / "events"
     with pytest.raises(ServerStartError) as failure:
-        live_server_factory(
+        asyncx_live_server_factory(
             LIFESPAN_APP, server=server, cwd=ROOT, env=lifespan_env(events, fail=True)
         )
     error = failure.value
@@ -116,9 +118,9 @@ def migrated_example_env(tmp_path):
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_daphne_serves_the_example_and_closes_resources_at_exit(
-    stop_signal, tmp_path, live_server_factory
+    stop_signal, tmp_path, asyncx_live_server_factory
 ):
-    live = live_server_factory(
+    live = asyncx_live_server_factory(
         "config.asgi:application", server="daphne", cwd=EXAMPLE,
         env=migrated_example_env(tmp_path), ready_path=None,
     )  # fmt: skip
@@ -143,9 +145,9 @@ def test_daphne_serves_the_example_and_closes_resources_at_exit(
         assert trouble not in live.output
 
 
-def test_daphne_runs_the_lazy_lifespan_once_and_in_order(tmp_path, live_server_factory):
+def test_daphne_runs_the_lazy_lifespan_once_and_in_order(tmp_path, asyncx_live_server_factory):
     events = tmp_path / "events"
-    live = live_server_factory(
+    live = asyncx_live_server_factory(
         LIFESPAN_APP, server="daphne", cwd=ROOT, env=lifespan_env(events), ready_path=None
     )
     assert not events.exists()
@@ -167,8 +169,8 @@ def test_daphne_runs_the_lazy_lifespan_once_and_in_order(tmp_path, live_server_f
     assert "Traceback" not in live.output
 
 
-def test_granian_serves_the_example(tmp_path, live_server_factory):
-    live = live_server_factory(
+def test_granian_serves_the_example(tmp_path, asyncx_live_server_factory):
+    live = asyncx_live_server_factory(
         "config.asgi:application", server="granian", cwd=EXAMPLE,
         env=migrated_example_env(tmp_path),
     )  # fmt: skip
@@ -180,10 +182,10 @@ def test_granian_serves_the_example(tmp_path, live_server_factory):
     assert "INFO demo: closing page-view counter (1 views)" in live.stderr
 
 
-def test_the_example_pages_render_over_uvicorn(tmp_path, live_server_factory):
+def test_the_example_pages_render_over_uvicorn(tmp_path, asyncx_live_server_factory):
     # The template pages of the example project, as wired in config/settings.py and urls.py:
     # arender with querysets and an awaitable, a streamed page, and the Jinja2 async backend.
-    live = live_server_factory(
+    live = asyncx_live_server_factory(
         "config.asgi:application", cwd=EXAMPLE, env=migrated_example_env(tmp_path)
     )
     expected = {
@@ -203,12 +205,12 @@ def test_the_example_pages_render_over_uvicorn(tmp_path, live_server_factory):
 
 
 def test_the_aggregator_calls_the_shipped_upstream_service_over_uvicorn(
-    tmp_path, live_server_factory
+    tmp_path, asyncx_live_server_factory
 ):
     # Both halves as a user runs them: upstream_service.py in its own process, the example
     # project pointed at it through UPSTREAM_URL, request.http fanning out to three routes.
     port = free_port()
-    upstream = subprocess.Popen(
+    asyncx_upstream = subprocess.Popen(
         [sys.executable, "upstream_service.py", "--port", str(port)],
         cwd=EXAMPLE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -218,7 +220,7 @@ def test_the_aggregator_calls_the_shipped_upstream_service_over_uvicorn(
                 break
             time.sleep(0.05)
         env = {**migrated_example_env(tmp_path), "UPSTREAM_URL": f"http://127.0.0.1:{port}"}
-        live = live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
+        live = asyncx_live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
         response = live.get("/aggregator/?format=json")
         assert response.status == 200
         panels = response.json()["panels"]
@@ -228,6 +230,6 @@ def test_the_aggregator_calls_the_shipped_upstream_service_over_uvicorn(
         assert panels["weather"]["data"] is not None
         assert "server-timing" in {key.lower() for key in response.headers}
     finally:
-        upstream.terminate()
-        upstream.wait(10)
-        upstream.stderr.close()
+        asyncx_upstream.terminate()
+        asyncx_upstream.wait(10)
+        asyncx_upstream.stderr.close()

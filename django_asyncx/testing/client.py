@@ -1,6 +1,20 @@
-"""An in-process test client: :func:`arequest` sends one HTTP request to an ASGI application.
+"""In-process test clients: Django's test clients on django_asyncx's stack, and :func:`arequest`.
 
-::
+:class:`AsyncxClient` is Django's ``AsyncClient`` whose requests go through django_asyncx's
+request handler: the middleware as configured (drop-ins included), ``ATOMIC_REQUESTS`` for
+async views, the lifespan startup hooks before the first request of each event loop (and the
+shutdown hooks when that loop ends), the loop-block detector. Every assertion helper of
+Django's ``TestCase`` works with it (``assertContains``, ``assertTemplateUsed``,
+``assertRedirects``, ``response.context``). :class:`AsyncxSyncClient` is its twin for sync
+tests, a ``django.test.Client``::
+
+    from django_asyncx.testing.client import AsyncxClient
+
+    client = AsyncxClient()
+    response = await client.get("/products/")
+    assert response.status_code == 200
+
+:func:`arequest` sends one raw HTTP request to an ASGI application::
 
     from django_asyncx.testing.client import arequest
 
@@ -17,15 +31,35 @@ a project this way.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from asgiref.sync import ThreadSensitiveContext, async_to_sync
 from django.conf import settings
+from django.test.client import AsyncClient, AsyncClientHandler, Client
 
+from django_asyncx.asgi import AsyncxApplication, get_asgi_application
+from django_asyncx.handler import ASGIHandler, _request_thread
+from django_asyncx.loops import LoopResource
 from django_asyncx.types import ASGIApplication, Message, Scope
+from django_asyncx.watchdog import current_request, ensure_loop_watchdog
 
-__all__ = ["AsgiResult", "arequest"]
+if TYPE_CHECKING:
+    from django.http import HttpResponseBase
+
+    from django_asyncx.testing.upstream import Upstream
+
+__all__ = [
+    "AsgiResult",
+    "AsyncxClient",
+    "AsyncxClientHandler",
+    "AsyncxSyncClient",
+    "arequest",
+]
 
 
 @dataclass(slots=True)
@@ -127,3 +161,176 @@ async def arequest(
     finally:
         finished.set()
     return AsgiResult(status, response_headers, b"".join(content), len(content))
+
+
+class AsyncxClientHandler(AsyncClientHandler, ASGIHandler):
+    """Django's ``AsyncClientHandler`` (a scope in, a response object out) on our handler.
+
+    Django's request path of the test client is kept (``response.asgi_request``, the
+    templates and context it captures, request bodies, ``enforce_csrf_checks``, streaming
+    responses closed when consumed, ``raise_request_exception``), and every step it calls
+    is :class:`~django_asyncx.handler.ASGIHandler`'s: middleware loading, error responses,
+    ``TemplateResponse`` rendering, ``make_view_atomic``. Around each request it does what
+    the ASGI application does: start the lifespan on this loop, start the loop-block
+    detector, and give the request its own thread-sensitive context.
+    """
+
+    def __init__(
+        self, enforce_csrf_checks: bool = True, *, client: AsyncxClient | None = None
+    ) -> None:
+        super().__init__(enforce_csrf_checks)
+        # Middleware loads at the first request, as with Django's client, so settings
+        # overridden after the client was made (in setUp, in the test) apply.
+        self._middleware_chain = None  # type: ignore[assignment]
+        self.client = client
+
+    async def __call__(self, scope: Scope) -> HttpResponseBase:  # type: ignore[override]
+        if self.client is not None:
+            application = await self.client.aget_application()
+            if not application.lifespan.started:
+                await application.lifespan.ensure_started()
+        await ensure_loop_watchdog()
+        token = current_request.set(f"{scope.get('method', '')} {scope.get('path', '')}")
+        thread_token = _request_thread.set(True)
+        try:
+            async with ThreadSensitiveContext():
+                response: HttpResponseBase = await AsyncClientHandler.__call__(self, scope)
+                return response
+        finally:
+            _request_thread.reset(thread_token)
+            current_request.reset(token)
+
+
+class AsyncxClient(AsyncClient):
+    """Django's ``AsyncClient``, sending its requests through django_asyncx's stack.
+
+    Takes ``AsyncClient``'s arguments, and:
+
+    * ``application``: the :class:`~django_asyncx.asgi.AsyncxApplication` whose lifespan
+      runs (a project's own, from its ``asgi.py``); by default one built with
+      :func:`~django_asyncx.asgi.get_asgi_application` for each event loop the client is
+      used on. Its startup hooks run before the first request on a loop and its shutdown
+      hooks when that loop ends: in a Django ``TestCase``, once per async test.
+    * ``upstream`` and ``upstream_clients``: a started
+      :class:`~django_asyncx.testing.upstream.Upstream` that the named HTTP clients (default
+      ``("default",)``) call during each request, so ``request.http`` reaches the test's
+      server.
+    """
+
+    handler: AsyncxClientHandler
+
+    def __init__(
+        self,
+        enforce_csrf_checks: bool = False,
+        raise_request_exception: bool = True,
+        *,
+        application: AsyncxApplication | None = None,
+        upstream: Upstream | None = None,
+        upstream_clients: Sequence[str] = ("default",),
+        **defaults: Any,
+    ) -> None:
+        super().__init__(enforce_csrf_checks, raise_request_exception, **defaults)
+        self.handler = AsyncxClientHandler(enforce_csrf_checks, client=self)
+        self.application = application
+        self.upstream = upstream
+        self.upstream_clients = tuple(upstream_clients)
+        self._applications: LoopResource[AsyncxApplication] = LoopResource(
+            f"django_asyncx.testing.client[{id(self):#x}]", create=get_asgi_application
+        )
+
+    async def aget_application(self) -> AsyncxApplication:
+        """The application of this loop: ``application`` if given, else this loop's own."""
+        if self.application is not None:
+            return self.application
+        return await self._applications.aget()
+
+    async def request(self, **request: Any) -> Any:
+        """Django's ``AsyncClient.request``, with the upstream's clients overridden."""
+        upstream = self.upstream
+        with upstream.override_clients(*self.upstream_clients) if upstream else nullcontext():
+            return await super().request(**request)
+
+
+_ASYNCX_OPTIONS = frozenset({"application", "upstream", "upstream_clients"})
+
+
+def _asgi_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
+    # Django's Client takes WSGI names (HTTP_ACCEPT=...); its AsyncClient takes header names.
+    converted: dict[str, Any] = {}
+    for key, value in extra.items():
+        if key.startswith("HTTP_"):
+            key = key[5:].lower().replace("_", "-")
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = key.lower().replace("_", "-")
+        converted[key] = value
+    return converted
+
+
+class AsyncxSyncClient(Client):
+    """Django's ``Client`` for sync tests, serving each request with an :class:`AsyncxClient`.
+
+    The same arguments as :class:`AsyncxClient`. Requests, ``follow=True``, ``login()`` and
+    the session behave as with ``django.test.Client``, and share their cookies with the
+    inner client (:attr:`async_client`). Headers are given as ``headers={...}`` or with
+    their WSGI names (``HTTP_ACCEPT=...``). An async streaming response is read to its end
+    before the call returns. Each request runs on an event loop of its own, so the lifespan
+    starts and stops around every request: in async tests, use :class:`AsyncxClient` when
+    startup is expensive.
+    """
+
+    def __init__(
+        self,
+        enforce_csrf_checks: bool = False,
+        raise_request_exception: bool = True,
+        **options: Any,
+    ) -> None:
+        self.async_client = AsyncxClient(
+            enforce_csrf_checks, raise_request_exception, **_asgi_extra(options)
+        )
+        defaults = {k: v for k, v in options.items() if k not in _ASYNCX_OPTIONS}
+        super().__init__(enforce_csrf_checks, raise_request_exception, **defaults)
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """The cookies of the inner client: one jar for both."""
+        return self.async_client.cookies
+
+    @cookies.setter
+    def cookies(self, value: SimpleCookie) -> None:
+        self.async_client.cookies = value
+
+    def generic(
+        self,
+        method: str,
+        path: Any,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        secure: bool = False,
+        *,
+        headers: Mapping[str, str] | None = None,
+        query_params: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> Any:
+        """Serve the request with the inner :class:`AsyncxClient`, on a loop of its own."""
+        inner = self.async_client
+
+        async def send() -> Any:
+            response: Any = await inner.generic(
+                method,
+                path,
+                data,
+                content_type,
+                secure,
+                headers=headers,
+                query_params=query_params,
+                **_asgi_extra(extra),
+            )
+            if response.streaming and response.is_async:
+                # Read on the loop that made it, which ends with this call.
+                response.streaming_content = [chunk async for chunk in response.streaming_content]
+            return response
+
+        response = async_to_sync(send)()
+        response.client = self
+        response.wsgi_request = response.asgi_request
+        return response

@@ -4,7 +4,8 @@ The server runs in a background thread on its own event loop, so it serves sync 
 tests alike and outlives each test's event loop. Routes are declared by the test, at any
 time::
 
-    def test_profile(upstream):
+    def test_profile(asyncx_upstream):
+        upstream = asyncx_upstream
         upstream.route("/users/1", json={"name": "Ada"})
         upstream.route("/flaky", status=503, headers={"Retry-After": "0"})
 
@@ -18,8 +19,8 @@ time::
 
 It records every request (:attr:`Upstream.requests`) and counts the distinct client TCP
 connections it saw (:attr:`Upstream.connection_count`), which is how tests prove connection
-reuse. The ``upstream`` pytest fixture (in :mod:`django_asyncx.testing.plugin`) starts one
-per test.
+reuse. The ``asyncx_upstream`` pytest fixture (in
+:mod:`django_asyncx.testing.pytest_plugin`) starts one per test.
 """
 
 from __future__ import annotations

@@ -213,18 +213,21 @@ def example_database_url(request, tmp_path):
     """A fresh, empty database for the example project, by URL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'example.sqlite3'}"
-    fixture = {"postgresql": "fresh_postgres_database", "mariadb": "fresh_mariadb_database"}
+    fixture = {
+        "postgresql": "asyncx_fresh_postgres_database",
+        "mariadb": "asyncx_fresh_mariadb_database",
+    }
     return request.getfixturevalue(fixture[request.param]).url
 
 
 @pytest.mark.servers
-def test_books_over_http_match_the_orm(example_database_url, live_server_factory,
+def test_books_over_http_match_the_orm(example_database_url, asyncx_live_server_factory,
                                        django_db_blocker):  # fmt: skip
     env = {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": example_database_url}
     manage(env, "migrate", "--no-input", "-v0")
     seeded = manage(env, "seed_demo", "--authors", "5", "--books-per-author", "8", "--if-empty")
     assert "seeded 5 authors and 40 books (default)" in seeded
-    live = live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
+    live = asyncx_live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
 
     with django_db_blocker.unblock(), database_alias("example", example_database_url) as db:
         authors = list(Author.objects.using("example").values_list("pk", flat=True))

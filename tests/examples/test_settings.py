@@ -40,7 +40,7 @@ def test_sqlite_by_default():
     assert shell({"DATABASE_URL": ""}, code) == f"sqlite {EXAMPLE / 'db.sqlite3'}"
 
 
-def test_redis_url_switches_the_cache_to_redis(redis_url):
+def test_redis_url_switches_the_cache_to_redis(asyncx_redis_url):
     import redis
 
     key = f"asyncx-example-{uuid.uuid4().hex}"
@@ -48,8 +48,8 @@ def test_redis_url_switches_the_cache_to_redis(redis_url):
         "from django.core.cache import caches; cache = caches['default']; "
         f"cache.set({key!r}, 'from the example', 60); print(type(cache).__name__)"
     )
-    assert shell({"REDIS_URL": redis_url}, code) == "RedisCache"
-    client = redis.Redis.from_url(redis_url)
+    assert shell({"REDIS_URL": asyncx_redis_url}, code) == "RedisCache"
+    client = redis.Redis.from_url(asyncx_redis_url)
     try:
         stored = list(client.keys(f"*{key}"))
         assert len(stored) == 1  # Django prefixes the key with its version
@@ -58,16 +58,16 @@ def test_redis_url_switches_the_cache_to_redis(redis_url):
         client.close()
 
 
-def test_postgresql_over_a_unix_socket_url(fresh_postgres_database, django_db_blocker):
+def test_postgresql_over_a_unix_socket_url(asyncx_fresh_postgres_database, django_db_blocker):
     # The URL form an embedded PostgreSQL server gives: no host, the socket directory as ?host=.
     import psycopg
 
-    with psycopg.connect(fresh_postgres_database.url) as connection:
+    with psycopg.connect(asyncx_fresh_postgres_database.url) as connection:
         directories = connection.execute("SHOW unix_socket_directories").fetchone()[0]
     socket_dir = next((d.strip() for d in directories.split(",") if d.strip()), None)
     if socket_dir is None or not Path(socket_dir).is_dir():
         pytest.skip(f"this PostgreSQL server listens on no local socket ({directories!r})")
-    parts = urlsplit(fresh_postgres_database.url)
+    parts = urlsplit(asyncx_fresh_postgres_database.url)
     user = parts.username or "postgres"
     url = urlunsplit(("postgresql", f"{user}:@", parts.path, f"host={socket_dir}", ""))
     manage({"DATABASE_URL": url}, "migrate", "--no-input", "-v0")

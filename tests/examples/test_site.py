@@ -42,7 +42,7 @@ def upstream_url():
 
 
 @pytest.fixture
-def site(tmp_path, upstream_url, live_server_factory):
+def site(tmp_path, upstream_url, asyncx_live_server_factory):
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'example.sqlite3'}",
@@ -52,7 +52,7 @@ def site(tmp_path, upstream_url, live_server_factory):
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "seed_demo", "--authors", "3", "--books-per-author", "4")
     manage(env, "seed_bank")
-    return live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
+    return asyncx_live_server_factory("config.asgi:application", cwd=EXAMPLE, env=env)
 
 
 class Links(HTMLParser):

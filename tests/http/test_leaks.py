@@ -21,7 +21,7 @@ def client_sockets(port):
     ]
 
 
-def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
+def test_a_thousand_calls_with_random_failures_leave_no_socket_open(asyncx_upstream):
     chooser = random.Random(7)
     outcomes = {"ok": 0, "503": 0, "500": 0, "drop": 0, "slow": 0, "big": 0}
 
@@ -47,7 +47,7 @@ def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
             return response
         return web.Response(text="ok")
 
-    upstream.route("/chaos", chaos)
+    asyncx_upstream.route("/chaos", chaos)
     arrived = []
     all_arrived = asyncio.Event()  # used on the upstream's loop only
 
@@ -59,7 +59,7 @@ def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
         await all_arrived.wait()
         return web.Response(text="held")
 
-    upstream.route("/hold", hold)
+    asyncx_upstream.route("/hold", hold)
     seen = {}
 
     async def main():
@@ -82,11 +82,11 @@ def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
         # process then has exactly 50 sockets to the upstream.
         held = await gather(*[client.get("/hold") for _ in range(50)])
         assert {r.text() for r in held} == {"held"}
-        seen["pooled"] = len(client_sockets(upstream.port))
+        seen["pooled"] = len(client_sockets(asyncx_upstream.port))
         await aclose_loop_resources()
-        seen["after_close"] = len(client_sockets(upstream.port))
+        seen["after_close"] = len(client_sockets(asyncx_upstream.port))
 
-    with upstream.override_clients("default"):
+    with asyncx_upstream.override_clients("default"):
         asyncio.run(main())
 
     assert seen["ok"] + seen["errors"] == 1000
@@ -94,8 +94,8 @@ def test_a_thousand_calls_with_random_failures_leave_no_socket_open(upstream):
     assert seen["ok"] > 0
     assert seen["errors"] > 0
     assert all(count > 0 for count in outcomes.values())
-    assert upstream.request_count >= 1000
+    assert asyncx_upstream.request_count >= 1000
     # Every connection is back in the pool or closed: the 50 held calls used exactly 50.
     assert seen["pooled"] == 50  # idle keep-alive connections, at most one per slot
     assert seen["after_close"] == 0
-    assert len(client_sockets(upstream.port)) == 0
+    assert len(client_sockets(asyncx_upstream.port)) == 0

@@ -135,15 +135,15 @@ def test_the_system_check_reports_invalid_http_settings():
     assert 'ASYNCX["HTTP_CLIENTS"]["x"]["limit"]' in errors[0].msg
 
 
-async def test_per_call_options_are_validated_with_the_argument_named(upstream):
+async def test_per_call_options_are_validated_with_the_argument_named(asyncx_upstream):
     from django_asyncx.http import get_client
 
-    with upstream.override_clients("default"):
+    with asyncx_upstream.override_clients("default"):
         with pytest.raises(ConfigurationError, match=r'timeout\["read"\] is -2'):
             await get_client().get("/", timeout={"read": -2})
         with pytest.raises(ConfigurationError, match=r"retries has unknown key 'backof'"):
             await get_client().get("/", retries={"backof": 1})
-    assert upstream.request_count == 0
+    assert asyncx_upstream.request_count == 0
 
 
 def test_credential_headers_and_host_port_entries_are_normalised():

@@ -26,17 +26,17 @@ def other():
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-async def test_no_credential_reaches_another_port(upstream, other, status):
-    upstream.route("/go", status=status, headers={"Location": other.url_for("/landed")})
+async def test_no_credential_reaches_another_port(asyncx_upstream, other, status):
+    asyncx_upstream.route("/go", status=status, headers={"Location": other.url_for("/landed")})
     other.route("/landed", text="landed")
-    with upstream.override_clients(
+    with asyncx_upstream.override_clients(
         "default",
         headers={"Authorization": "Bearer configured", "X-Key": "configured-key"},
         credential_headers=["X-Api-Key"],
     ):
         response = await get_client().get("/go", headers=CREDENTIALS)
     assert response.text() == "landed"
-    first = upstream.requests[0].headers
+    first = asyncx_upstream.requests[0].headers
     assert first["Authorization"] == "Bearer call-token"  # the call's own header wins
     assert first["X-Key"] == "configured-key"
     assert first["Cookie"] == "session=s3cr3t"
@@ -45,33 +45,37 @@ async def test_no_credential_reaches_another_port(upstream, other, status):
         assert name not in landed, name
 
 
-async def test_credentials_are_kept_on_a_redirect_to_the_same_origin(upstream):
-    upstream.route("/go", status=307, headers={"Location": "/landed"})
-    upstream.route("/landed", text="landed")
-    with upstream.override_clients("default", headers={"X-Key": "configured-key"}):
+async def test_credentials_are_kept_on_a_redirect_to_the_same_origin(asyncx_upstream):
+    asyncx_upstream.route("/go", status=307, headers={"Location": "/landed"})
+    asyncx_upstream.route("/landed", text="landed")
+    with asyncx_upstream.override_clients("default", headers={"X-Key": "configured-key"}):
         await get_client().get("/go", headers=CREDENTIALS)
-    landed = upstream.requests[1].headers
+    landed = asyncx_upstream.requests[1].headers
     assert landed["X-Key"] == "configured-key"
     assert {name: landed[name] for name in CREDENTIALS} == CREDENTIALS
 
 
-async def test_an_unnamed_call_header_crosses_and_a_named_one_does_not(upstream, other):
-    upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
+async def test_an_unnamed_call_header_crosses_and_a_named_one_does_not(asyncx_upstream, other):
+    asyncx_upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
     other.route("/landed", text="landed")
-    with upstream.override_clients("default", credential_headers=["X-Tenant-Secret"]):
+    with asyncx_upstream.override_clients("default", credential_headers=["X-Tenant-Secret"]):
         await get_client().get("/go", headers={"X-Tenant-Secret": "t", "X-Trace-Note": "n"})
     landed = other.requests[0].headers
     assert "X-Tenant-Secret" not in landed
     assert landed["X-Trace-Note"] == "n"
 
 
-async def test_credentials_are_dropped_on_a_redirect_to_another_host_name(upstream):
-    upstream.route("/go", status=302, headers={"Location": f"http://localhost:{upstream.port}/x"})
-    upstream.route("/x", text="x")
-    with upstream.override_clients("default", headers={"Authorization": "Bearer configured"}):
+async def test_credentials_are_dropped_on_a_redirect_to_another_host_name(asyncx_upstream):
+    asyncx_upstream.route(
+        "/go", status=302, headers={"Location": f"http://localhost:{asyncx_upstream.port}/x"}
+    )
+    asyncx_upstream.route("/x", text="x")
+    with asyncx_upstream.override_clients(
+        "default", headers={"Authorization": "Bearer configured"}
+    ):
         await get_client().get("/go", headers={"Cookie": "a=b"})
-    assert "Authorization" not in upstream.requests[1].headers
-    assert "Cookie" not in upstream.requests[1].headers
+    assert "Authorization" not in asyncx_upstream.requests[1].headers
+    assert "Cookie" not in asyncx_upstream.requests[1].headers
 
 
 @pytest.fixture(scope="module")

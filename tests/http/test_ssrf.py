@@ -42,9 +42,9 @@ def test_address_refusal_reasons(address, reason):
         ("http://localhost:{port}/", "localhost", "loopback"),
     ],
 )
-async def test_a_default_client_refuses_private_destinations(upstream, url, host, reason):
-    upstream.route("/", text="secret")
-    url = url.format(port=upstream.port)
+async def test_a_default_client_refuses_private_destinations(asyncx_upstream, url, host, reason):
+    asyncx_upstream.route("/", text="secret")
+    url = url.format(port=asyncx_upstream.port)
     with pytest.raises(BlockedDestination) as info:
         await get_client().get(url)
     assert info.value.host == host
@@ -52,12 +52,12 @@ async def test_a_default_client_refuses_private_destinations(upstream, url, host
     assert host in str(info.value)
     assert "allowed_hosts" in str(info.value)
     assert isinstance(info.value, PermissionError)
-    assert upstream.request_count == 0  # refused before connecting
+    assert asyncx_upstream.request_count == 0  # refused before connecting
 
 
-async def test_a_hostname_is_checked_on_the_address_it_resolved_to(upstream):
+async def test_a_hostname_is_checked_on_the_address_it_resolved_to(asyncx_upstream):
     with pytest.raises(BlockedDestination, match=r"localhost \(resolved to 127\.0\.0\.1\)"):
-        await get_client().get(f"http://localhost:{upstream.port}/")
+        await get_client().get(f"http://localhost:{asyncx_upstream.port}/")
 
 
 async def test_the_resolver_refuses_an_answer_with_a_refused_address():
@@ -71,75 +71,88 @@ async def test_the_resolver_refuses_an_answer_with_a_refused_address():
         await resolver.close()
 
 
-async def test_allowed_hosts_by_name_and_by_network(upstream):
-    upstream.route("/", text="internal")
-    with upstream.override_clients("byname", allow_private=False, allowed_hosts=["localhost"]):
+async def test_allowed_hosts_by_name_and_by_network(asyncx_upstream):
+    asyncx_upstream.route("/", text="internal")
+    with asyncx_upstream.override_clients(
+        "byname", allow_private=False, allowed_hosts=["localhost"]
+    ):
         client = get_client("byname")
-        assert (await client.get(f"http://localhost:{upstream.port}/")).text() == "internal"
+        assert (await client.get(f"http://localhost:{asyncx_upstream.port}/")).text() == "internal"
         with pytest.raises(BlockedDestination):
-            await client.get(f"http://127.0.0.1:{upstream.port}/")
-    with upstream.override_clients("bynet", allow_private=False, allowed_hosts=["127.0.0.0/8"]):
+            await client.get(f"http://127.0.0.1:{asyncx_upstream.port}/")
+    with asyncx_upstream.override_clients(
+        "bynet", allow_private=False, allowed_hosts=["127.0.0.0/8"]
+    ):
         assert (await get_client("bynet").get("/")).text() == "internal"
 
 
-async def test_a_redirect_to_loopback_is_refused(upstream):
-    upstream.route("/go", status=302, headers={"Location": upstream.url_for("/secret")})
-    upstream.route("/secret", text="secret")
+async def test_a_redirect_to_loopback_is_refused(asyncx_upstream):
+    asyncx_upstream.route(
+        "/go", status=302, headers={"Location": asyncx_upstream.url_for("/secret")}
+    )
+    asyncx_upstream.route("/secret", text="secret")
     # The client may reach "localhost" by name only; the redirect goes to 127.0.0.1.
     with (
-        upstream.override_clients("default", allow_private=False, allowed_hosts=["localhost"]),
+        asyncx_upstream.override_clients(
+            "default", allow_private=False, allowed_hosts=["localhost"]
+        ),
         pytest.raises(BlockedDestination) as info,
     ):
-        await get_client().get(f"http://localhost:{upstream.port}/go")
+        await get_client().get(f"http://localhost:{asyncx_upstream.port}/go")
     assert info.value.host == "127.0.0.1"
-    assert [r.path for r in upstream.requests] == ["/go"]
+    assert [r.path for r in asyncx_upstream.requests] == ["/go"]
 
 
-async def test_redirects_are_followed_and_authorization_dropped_across_hosts(upstream):
-    upstream.route("/a", status=301, headers={"Location": "/b"})
-    upstream.route("/b", status=307, headers={"Location": upstream.url_for("/c")})
-    upstream.route("/c", text="done")
-    with upstream.override_clients("default", base_url=f"http://localhost:{upstream.port}"):
+async def test_redirects_are_followed_and_authorization_dropped_across_hosts(asyncx_upstream):
+    asyncx_upstream.route("/a", status=301, headers={"Location": "/b"})
+    asyncx_upstream.route("/b", status=307, headers={"Location": asyncx_upstream.url_for("/c")})
+    asyncx_upstream.route("/c", text="done")
+    with asyncx_upstream.override_clients(
+        "default", base_url=f"http://localhost:{asyncx_upstream.port}"
+    ):
         response = await get_client().get("/a", headers={"Authorization": "Bearer t"})
     assert response.text() == "done"
-    assert response.url == upstream.url_for("/c")
-    paths = [(r.path, r.headers.get("Authorization")) for r in upstream.requests]
+    assert response.url == asyncx_upstream.url_for("/c")
+    paths = [(r.path, r.headers.get("Authorization")) for r in asyncx_upstream.requests]
     assert paths == [("/a", "Bearer t"), ("/b", "Bearer t"), ("/c", None)]
 
 
-async def test_a_303_after_post_becomes_a_get(upstream):
-    upstream.route("/form", status=303, headers={"Location": "/result"})
-    upstream.route("/result", text="ok")
-    with upstream.override_clients("default"):
+async def test_a_303_after_post_becomes_a_get(asyncx_upstream):
+    asyncx_upstream.route("/form", status=303, headers={"Location": "/result"})
+    asyncx_upstream.route("/result", text="ok")
+    with asyncx_upstream.override_clients("default"):
         await get_client().post("/form", data=b"x=1")
-    assert [(r.method, r.path, r.body) for r in upstream.requests] == [
+    assert [(r.method, r.path, r.body) for r in asyncx_upstream.requests] == [
         ("POST", "/form", b"x=1"),
         ("GET", "/result", b""),
     ]
 
 
-async def test_redirects_are_limited(upstream):
+async def test_redirects_are_limited(asyncx_upstream):
     async def loop(request):
         raise web.HTTPFound("/loop")
 
-    upstream.route("/loop", loop)
+    asyncx_upstream.route("/loop", loop)
     with (
-        upstream.override_clients("default", max_redirects=3),
+        asyncx_upstream.override_clients("default", max_redirects=3),
         pytest.raises(UpstreamError, match="max_redirects=3"),
     ):
         await get_client().get("/loop")
-    assert upstream.request_count == 4
+    assert asyncx_upstream.request_count == 4
 
 
-async def test_a_redirect_to_another_scheme_is_refused(upstream):
-    upstream.route("/file", status=302, headers={"Location": "file:///etc/passwd"})
-    with upstream.override_clients("default"), pytest.raises(BlockedDestination, match="file"):
+async def test_a_redirect_to_another_scheme_is_refused(asyncx_upstream):
+    asyncx_upstream.route("/file", status=302, headers={"Location": "file:///etc/passwd"})
+    with (
+        asyncx_upstream.override_clients("default"),
+        pytest.raises(BlockedDestination, match="file"),
+    ):
         await get_client().get("/file")
 
 
-async def test_max_redirects_zero_returns_the_redirect(upstream):
-    upstream.route("/a", status=302, headers={"Location": "/b"})
-    with upstream.override_clients("default", max_redirects=0):
+async def test_max_redirects_zero_returns_the_redirect(asyncx_upstream):
+    asyncx_upstream.route("/a", status=302, headers={"Location": "/b"})
+    with asyncx_upstream.override_clients("default", max_redirects=0):
         response = await get_client().get("/a")
     assert response.status == 302
     assert response.headers["Location"] == "/b"
@@ -157,33 +170,37 @@ async def test_max_redirects_zero_returns_the_redirect(upstream):
     ],
 )
 async def test_ipv6_addresses_embedding_a_refused_ipv4_address_are_refused(
-    upstream, address, reason
+    asyncx_upstream, address, reason
 ):
     assert address_refusal(ipaddress.ip_address(address)) == reason
     with pytest.raises(BlockedDestination) as info:
-        await get_client().get(f"http://[{address}]:{upstream.port}/", timeout=2, retries=0)
+        await get_client().get(f"http://[{address}]:{asyncx_upstream.port}/", timeout=2, retries=0)
     assert info.value.reason == reason
-    assert upstream.request_count == 0
+    assert asyncx_upstream.request_count == 0
 
 
-async def test_a_bare_allowed_host_allows_every_port_of_that_host(upstream):
+async def test_a_bare_allowed_host_allows_every_port_of_that_host(asyncx_upstream):
     with Upstream() as other:
         other.route("/landed", text="other port")
-        upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
-        with upstream.override_clients("default", allow_private=False, allowed_hosts=["127.0.0.1"]):
+        asyncx_upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
+        with asyncx_upstream.override_clients(
+            "default", allow_private=False, allowed_hosts=["127.0.0.1"]
+        ):
             assert (await get_client().get("/go")).text() == "other port"
 
 
-async def test_a_host_port_entry_allows_that_port_only_redirects_included(upstream):
-    upstream.route("/", text="allowed port")
+async def test_a_host_port_entry_allows_that_port_only_redirects_included(asyncx_upstream):
+    asyncx_upstream.route("/", text="allowed port")
     with Upstream() as other:
         other.route("/landed", text="other port")
-        upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
-        entries = [f"127.0.0.1:{upstream.port}", f"localhost:{upstream.port}"]
-        with upstream.override_clients("default", allow_private=False, allowed_hosts=entries):
+        asyncx_upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
+        entries = [f"127.0.0.1:{asyncx_upstream.port}", f"localhost:{asyncx_upstream.port}"]
+        with asyncx_upstream.override_clients(
+            "default", allow_private=False, allowed_hosts=entries
+        ):
             client = get_client()
             assert (await client.get("/")).text() == "allowed port"
-            local = f"http://localhost:{upstream.port}/"
+            local = f"http://localhost:{asyncx_upstream.port}/"
             assert (await client.get(local)).text() == "allowed port"
             with pytest.raises(BlockedDestination) as info:
                 await client.get("/go")
@@ -193,7 +210,7 @@ async def test_a_host_port_entry_allows_that_port_only_redirects_included(upstre
         assert other.request_count == 0
 
 
-async def test_an_ipv6_host_port_entry(upstream):
+async def test_an_ipv6_host_port_entry(asyncx_upstream):
     with Upstream(host="::1") as v6:
         v6.route("/", text="v6")
         with v6.override_clients(
@@ -201,4 +218,4 @@ async def test_an_ipv6_host_port_entry(upstream):
         ):
             assert (await get_client().get("/")).text() == "v6"
             with pytest.raises(BlockedDestination):
-                await get_client().get(f"http://[::1]:{upstream.port}/")
+                await get_client().get(f"http://[::1]:{asyncx_upstream.port}/")

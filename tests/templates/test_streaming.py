@@ -186,8 +186,10 @@ def read_until(response, needle):
 
 
 @pytest.mark.servers
-def test_live_server_sends_the_head_first_and_disconnect_cancels(live_server_factory, tmp_path):
-    live = live_server_factory(
+def test_live_server_sends_the_head_first_and_disconnect_cancels(
+    asyncx_live_server_factory, tmp_path
+):
+    live = asyncx_live_server_factory(
         "tests.support.templates_asgi:application", cwd=ROOT,
         env={"DJANGO_SETTINGS_MODULE": "tests.settings",
              "PYTHONPATH": f"{ROOT}:{ROOT / 'example_project'}"},

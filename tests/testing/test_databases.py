@@ -28,7 +28,7 @@ def mariadb_databases(server_url):
 
 @pytest.mark.parametrize(
     ("url_fixture", "list_databases"),
-    [("postgres_url", postgres_databases), ("mariadb_url", mariadb_databases)],
+    [("asyncx_postgres_url", postgres_databases), ("asyncx_mariadb_url", mariadb_databases)],
     ids=["postgresql", "mariadb"],
 )
 def test_throwaway_database_exists_inside_and_is_dropped_after(
@@ -44,21 +44,24 @@ def test_throwaway_database_exists_inside_and_is_dropped_after(
     assert database.name not in list_databases(server_url)
 
 
-def test_throwaway_database_is_dropped_even_with_a_connection_left_open(postgres_url):
+def test_throwaway_database_is_dropped_even_with_a_connection_left_open(asyncx_postgres_url):
     import psycopg
 
-    with throwaway_database(postgres_url) as database:
+    with throwaway_database(asyncx_postgres_url) as database:
         leaked = psycopg.connect(database.url)
     try:
-        assert database.name not in postgres_databases(postgres_url)
+        assert database.name not in postgres_databases(asyncx_postgres_url)
     finally:
         leaked.close()
 
 
-def test_throwaway_database_is_dropped_when_the_block_raises(postgres_url):
-    with pytest.raises(RuntimeError, match="boom"), throwaway_database(postgres_url) as database:
+def test_throwaway_database_is_dropped_when_the_block_raises(asyncx_postgres_url):
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        throwaway_database(asyncx_postgres_url) as database,
+    ):
         raise RuntimeError("boom")
-    assert database.name not in postgres_databases(postgres_url)
+    assert database.name not in postgres_databases(asyncx_postgres_url)
 
 
 def test_throwaway_database_rejects_other_servers_and_bad_prefixes():

@@ -34,9 +34,9 @@ def alive(pid):
     return state != "Z"
 
 
-def test_server_that_dies_at_startup_fails_with_its_output(live_server_factory):
+def test_server_that_dies_at_startup_fails_with_its_output(asyncx_live_server_factory):
     with pytest.raises(ServerStartError) as failure:
-        live_server_factory(
+        asyncx_live_server_factory(
             "tests.support.asgi_apps:stuck_at_shutdown",
             cwd=ROOT,
             env={"ASGI_APPS_FAIL_IMPORT": "settings module exploded on purpose"},
@@ -48,9 +48,9 @@ def test_server_that_dies_at_startup_fails_with_its_output(live_server_factory):
     assert "uvicorn exited with status" in str(error)
 
 
-def test_unknown_import_path_fails_with_the_servers_message(live_server_factory):
+def test_unknown_import_path_fails_with_the_servers_message(asyncx_live_server_factory):
     with pytest.raises(ServerStartError) as failure:
-        live_server_factory("tests.no_such_module:app", server="hypercorn", cwd=ROOT)
+        asyncx_live_server_factory("tests.no_such_module:app", server="hypercorn", cwd=ROOT)
     assert "No module named 'tests.no_such_module'" in failure.value.output
 
 
@@ -108,9 +108,9 @@ def test_live_server_factory_stops_its_servers_even_when_the_test_fails(tmp_path
     (tmp_path / "test_inner.py").write_text(
         textwrap.dedent(
             f"""
-            def test_fails_while_serving(live_server_factory):
-                live = live_server_factory("tests.support.asgi_apps:stuck_at_shutdown",
-                                           cwd={str(ROOT)!r}, server="granian")
+            def test_fails_while_serving(asyncx_live_server_factory):
+                live = asyncx_live_server_factory("tests.support.asgi_apps:stuck_at_shutdown",
+                                                  cwd={str(ROOT)!r}, server="granian")
                 open({str(pid_file)!r}, "w").write(str(live.pid))
                 raise AssertionError("failing on purpose while a server runs")
             """
@@ -119,7 +119,7 @@ def test_live_server_factory_stops_its_servers_even_when_the_test_fails(tmp_path
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:django", "-p", "no:cacheprovider",
-         "-p", "django_asyncx.testing.plugin", "-q", "test_inner.py"],
+         "-q", "test_inner.py"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip

@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 @pytest.mark.servers
 @pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
 def test_limit_concurrency_under_50_concurrent_requests_over_a_live_server(
-    live_server_factory, server
+    asyncx_live_server_factory, server
 ):
-    live = live_server_factory(
+    live = asyncx_live_server_factory(
         "tests.support.views_app.live_asgi:application",
         server=server,
         cwd=ROOT,
