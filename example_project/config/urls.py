@@ -9,5 +9,6 @@ urlpatterns = [
     path("pages/", include("pages.urls")),
     path("showcase/", include("showcase.urls")),
     path("aggregator/", include("aggregator.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("demo.urls")),
 ]
