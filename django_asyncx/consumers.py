@@ -25,10 +25,10 @@ from typing import Any
 
 from channels.auth import AuthMiddleware as _ChannelsAuthMiddleware
 from channels.auth import get_user as _channels_get_user
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic import websocket
 from channels.sessions import CookieMiddleware, SessionMiddleware
-from channels.consumer import get_handler_name
 
 from .db.bridge import database_sync_to_async
 from .types import ASGIApplication
@@ -61,8 +61,9 @@ class AsyncWebsocketConsumer(websocket.AsyncWebsocketConsumer):  # type: ignore[
         raise StopConsumer()
 
 
-class AsyncJsonWebsocketConsumer(  # type: ignore[misc]
-    AsyncWebsocketConsumer, websocket.AsyncJsonWebsocketConsumer
+class AsyncJsonWebsocketConsumer(
+    AsyncWebsocketConsumer,
+    websocket.AsyncJsonWebsocketConsumer,  # type: ignore[misc]
 ):
     """Channels' ``AsyncJsonWebsocketConsumer`` without its per-message thread hop."""
 
@@ -74,6 +75,6 @@ class AuthMiddleware(_ChannelsAuthMiddleware):  # type: ignore[misc]
         scope["user"]._wrapped = await _load_user(scope)
 
 
-def AuthMiddlewareStack(inner: ASGIApplication) -> ASGIApplication:  # noqa: N802 (Channels' name)
+def AuthMiddlewareStack(inner: ASGIApplication) -> ASGIApplication:
     """Cookies, the session and ``scope["user"]`` around ``inner``, as Channels' stack."""
     return CookieMiddleware(SessionMiddleware(AuthMiddleware(inner)))  # type: ignore[no-any-return]

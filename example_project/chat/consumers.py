@@ -74,7 +74,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "message", "user": event["user"], "message": event["message"]})
+        await self.send_json(
+            {"type": "message", "user": event["user"], "message": event["message"]}
+        )
 
     async def send_error(self, code: str) -> None:
         await self.send_json({"type": "error", "error": code})
