@@ -7,4 +7,5 @@ app_name = "chat"
 urlpatterns = [
     re_path(r"^$", views.index, name="index"),
     re_path(r"^(?P<room>[\w-]{1,50})/$", views.room, name="room"),
+    re_path(r"^(?P<room>[\w-]{1,50})/events/$", views.events, name="events"),
 ]

@@ -10,6 +10,7 @@ documents it while the connection (and the room) keeps working.
 import asyncio
 import json
 
+import aiohttp
 import pytest
 import websockets
 
@@ -107,3 +108,24 @@ async def test_bad_input_gets_the_documented_answers_and_the_room_keeps_working(
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
         assert closed.value.rcvd.code == 4404
+
+
+@pytest.mark.parametrize("server", SERVERS)
+async def test_a_server_sent_events_client_follows_the_same_room(project, server):
+    with project.server(server) as live:
+        ann = await login(live.url, "ann")
+        async with (
+            aiohttp.ClientSession() as session,
+            join(live.url, f"sse-{server}", cookie=ann) as ws,
+        ):
+            await receive(ws)
+            events = await session.get(f"{live.url}/chat/sse-{server}/events/")
+            assert await events.content.readuntil(b"\n\n") == b"retry: 2000\n\n"
+            # The history comes once the stream has joined the room's group.
+            history = await events.content.readuntil(b"\n\n")
+            await ws.send(json.dumps({"message": "seen by SSE"}))
+            await receive(ws)
+            chunk = await events.content.readuntil(b"\n\n")
+            events.close()
+    assert history == b'event: history\ndata: {"messages": []}\n\n'
+    assert chunk == b'event: chat_message\ndata: {"user": "ann", "message": "seen by SSE"}\n\n'
