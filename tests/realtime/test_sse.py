@@ -128,3 +128,26 @@ def test_event_stream_refuses_what_it_cannot_stream():
         EventStream(["not", "async"])
     with pytest.raises(ValueError, match="heartbeat must be a positive number"):
         EventStream(nothing(), heartbeat=0)
+
+
+async def test_on_redis_a_stream_that_goes_away_leaves_no_member_in_the_group(redis_url):
+    import redis.asyncio as redis
+
+    group = f"room-{uuid.uuid4().hex[:8]}"
+    key = f"asgi:group:{group}"  # where channels_redis keeps the group's members
+    client = redis.Redis.from_url(redis_url)
+    with LiveServer("tests.realtime.sse_app.asgi:application", cwd=ROOT,
+                    env={**ENV, "REDIS_URL": redis_url}, ready_path="/stats/") as live:  # fmt: skip
+        async with aiohttp.ClientSession() as session:
+            responses = [await session.get(f"{live.url}/group/{group}/") for _ in range(3)]
+            for response in responses:
+                assert await next_event(response) == b"event: joined\ndata: \n\n"
+            members = await client.zcard(key)
+            for response in responses:
+                response.close()
+            after = await settled(session, live, lambda s: s["closed"] == 3)
+    left = await client.zcard(key)
+    await client.aclose()
+    assert members == 3
+    assert after["open"] == 0
+    assert left == 0
