@@ -38,11 +38,37 @@ class AsyncxApplication:
     when the event loop ends.
     """
 
-    def __init__(self, *, http: ASGIApplication, websocket: ASGIApplication | None = None):
+    def __init__(
+        self,
+        *,
+        http: ASGIApplication,
+        websocket: ASGIApplication | None = None,
+        lifespan: Lifespan | None = None,
+    ):
         self.http = http
         self.websocket = websocket
-        self.lifespan = Lifespan()
+        self.lifespan = Lifespan() if lifespan is None else lifespan
         self._warned_no_websocket = False
+
+    def wrap(self, router: ASGIApplication) -> AsyncxApplication:
+        """This application's lifespan around ``router``, for an outermost Channels router.
+
+        Channels' tutorial puts ``ProtocolTypeRouter`` outermost::
+
+            django_asgi_app = get_asgi_application()
+            application = django_asgi_app.wrap(ProtocolTypeRouter({
+                "http": django_asgi_app,
+                "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(...))),
+            }))
+
+        Unwrapped, the router would refuse the ``lifespan`` scope and its websocket scopes
+        would never reach this application, so on daphne a consumer could run before the
+        startup hooks. Wrapped, the returned application serves ``lifespan`` itself and
+        starts the hooks before any ``http`` or ``websocket`` scope reaches the router; it
+        shares this application's :class:`~django_asyncx.lifespan.Lifespan`, so the hooks
+        run once.
+        """
+        return AsyncxApplication(http=router, websocket=router, lifespan=self.lifespan)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "demo",
     "bank",
     "aggregator",
+    "chat",
     "tests.support.testapp",
     "tests.support.nativeapp",
 ]

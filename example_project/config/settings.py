@@ -6,7 +6,8 @@ Environment variables:
   by the native asyncpg engine) or ``mysql://root@127.0.0.1:3306/demo``; without it, SQLite in
   ``example_project/db.sqlite3``.
 * ``REDIS_URL``: a Redis server for the cache, e.g. ``redis://127.0.0.1:6379/0``; without it,
-  the local-memory cache.
+  the local-memory cache, and the in-memory channel layer (one process) instead of
+  ``channels_redis`` (rooms shared by every process on that Redis).
 * ``UPSTREAM_URL``: the upstream service the aggregator page calls (default
   ``http://127.0.0.1:8001``, started with ``python upstream_service.py --port 8001``).
 * ``DJANGO_DEBUG``: ``0`` turns debug mode off (it is on by default in this example).
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "bank",
     "pages",
     "aggregator",
+    "chat",
 ]
 
 # Django's default list, swapped for django_asyncx's async-native drop-ins in one line: no
@@ -108,6 +110,16 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+
+# The chat's rooms: in one process without Redis, across processes with it.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
         }
     }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("pages/", include("pages.urls")),
     path("showcase/", include("showcase.urls")),
     path("aggregator/", include("aggregator.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("demo.urls")),
     # The example serves its few static files itself, with DEBUG off too; a deployment lets
     # the proxy serve STATIC_ROOT (docs/deployment.md).
