@@ -29,6 +29,7 @@ from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
 from .cursor import NativeConnection, NativeCursor, NativeServerCursor
 from .errors import translate_error
+from .schema import NativeSchemaEditor
 
 __all__ = ["NativeDatabaseWrapper", "NativeOperations"]
 
@@ -94,6 +95,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     """A PostgreSQL ``DatabaseWrapper`` whose connection is asyncpg, for one greenlet at a time."""
 
     ops_class = NativeOperations
+    SchemaEditorClass = NativeSchemaEditor
     connection: NativeConnection | None
 
     def __init__(
