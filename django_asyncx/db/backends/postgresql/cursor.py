@@ -23,8 +23,9 @@ from psycopg.adapt import AdaptersMap
 
 from django_asyncx.db.greenlet import await_only
 
-from .adapt import Converter, adapt_query, column_converters
 from .errors import breaks_connection, is_argument_error, translate_error
+from .query import adapt_query
+from .results import Converter, column_converters
 
 __all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor"]
 

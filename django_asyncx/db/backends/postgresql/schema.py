@@ -2,7 +2,7 @@
 
 Django's ``quote_value`` hands ``self.connection.connection`` (a psycopg connection) to
 ``psycopg.sql.quote``; the native connection is not one. The literals here are psycopg's
-(:func:`~.adapt.literal_transformer`), written as psycopg writes them on a connection with
+(:func:`~.params.literal_transformer`), written as psycopg writes them on a connection with
 ``standard_conforming_strings`` on (always the case since PostgreSQL 9.1).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.backends.postgresql.schema import DatabaseSchemaEditor
 
-from .adapt import literal_transformer
+from .params import literal_transformer
 
 __all__ = ["NativeSchemaEditor"]
 

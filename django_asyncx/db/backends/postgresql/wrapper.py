@@ -25,10 +25,11 @@ from django.db.utils import ProgrammingError
 from django_asyncx.db.greenlet import await_only, greenlet_spawn, in_greenlet
 from django_asyncx.options import NativeOptions
 
-from .adapt import configure_connection, split_placeholders
 from .base import DatabaseWrapper
 from .cursor import NativeConnection, NativeCursor, NativeServerCursor
 from .errors import translate_error
+from .query import split_placeholders
+from .results import configure_connection
 from .schema import NativeSchemaEditor
 
 __all__ = ["NativeDatabaseWrapper", "NativeOperations"]
@@ -70,7 +71,7 @@ class NativeOperations(DatabaseOperations):
 
     def compose_sql(self, sql: str, params: Any) -> str:
         """Interpolate ``params`` as psycopg's client-side binding would."""
-        from .adapt import literal_transformer
+        from .params import literal_transformer
 
         if not params:
             return sql if params is None else sql.replace("%%", "%")
