@@ -5,11 +5,11 @@ import decimal
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.db import connections
 from django.db.models import CheckConstraint, Q
 
 from django_asyncx.db.backends.postgresql.native import run_native
+from tests.support.differential import psycopg_path
 from tests.support.nativeapp.models import Author
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["native"])
@@ -34,25 +34,13 @@ VALUES = [
 ]
 
 
-async def on_psycopg(fn):
-    """``fn()`` on the alias's psycopg connection (in a thread), closed afterwards."""
-
-    def call():
-        try:
-            return fn()
-        finally:
-            connections[DB].close()
-
-    return await sync_to_async(call)()
-
-
 def quoted() -> list[str]:
     with connections[DB].schema_editor() as editor:
         return [editor.quote_value(value) for value in VALUES]
 
 
 async def test_quote_value_writes_psycopgs_literals():
-    assert await run_native(quoted, using=DB) == await on_psycopg(quoted)
+    assert await run_native(quoted, using=DB) == await psycopg_path(quoted)
 
 
 def constraint_round_trip() -> list[bool]:

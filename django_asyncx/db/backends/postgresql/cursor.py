@@ -25,7 +25,7 @@ from django_asyncx.db.greenlet import await_only
 
 from .errors import breaks_connection, is_argument_error, translate_error
 from .query import adapt_query
-from .results import Converter, column_converters
+from .results import Converter, column_converters, type_display
 
 __all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor"]
 
@@ -72,10 +72,15 @@ class Column(NamedTuple):
     scale: int | None = None
     null_ok: bool | None = None
 
+    @property
+    def type_display(self) -> str:
+        """The type's name as psycopg shows it (``int4``, ``"char"[]``)."""
+        return type_display(self.type_code)
+
 
 _DOLLAR = re.compile(r"\$(\d+)(?!\d)")
 # Types a string parameter goes to as is.
-_TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "char", "citext"})
+_TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "citext"})
 
 
 def _text_positions(args: Sequence[Any]) -> tuple[int, ...]:
@@ -128,6 +133,11 @@ class NativeConnection:
         self._converters: dict[str, tuple[Converter, ...] | None] = {}
         self._rewrites: dict[tuple[str, tuple[int, ...]], str] = {}
         self.broken = False
+
+    def set_tzinfo(self, tzinfo: datetime.tzinfo | None) -> None:
+        """Give datetimes in ``tzinfo`` from now on (the wrapper's time zone changed)."""
+        self.tzinfo = tzinfo
+        self._converters.clear()
 
     @property
     def closed(self) -> bool:
