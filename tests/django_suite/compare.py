@@ -1,5 +1,8 @@
 """Compare a stock run with a native run: the per-app table and the differences.
 
+*Declared*: passes on stock, an expected failure on native (the native path's
+``NativeFeatures`` declares it, with its reason); not a difference.
+
 A *difference* is a test that passes (ok, expected failure) or is skipped on one run and
 fails (fail, error, unexpected success, missing) on the other, or is skipped on only one.
 ``known_differences.txt`` lists the differences not yet fixed, one test id a line (``#``
@@ -25,6 +28,7 @@ class AppRow:
     stock_passed: int = 0
     native_passed: int = 0
     skipped: int = 0
+    declared: int = 0
     differences: int = 0
 
 
@@ -41,6 +45,7 @@ class Comparison:
             total.stock_passed += row.stock_passed
             total.native_passed += row.native_passed
             total.skipped += row.skipped
+            total.declared += row.declared
             total.differences += row.differences
         return total
 
@@ -67,6 +72,7 @@ def compare(stock: Outcomes, native: Outcomes) -> Comparison:
         row.stock_passed += before[0] in _PASSED
         row.native_passed += after[0] in _PASSED
         row.skipped += before[0] == "skip"
+        row.declared += before[0] == "ok" and after[0] == "xfail"
         if _kind(before[0]) != _kind(after[0]):
             row.differences += 1
             result.differences[test] = (before[0], after[0], _last_line(after[1]))
@@ -98,13 +104,13 @@ def check(
 def table(comparison: Comparison) -> str:
     """The per-app table as Markdown."""
     lines = [
-        "| app | tests | skipped | stock passed | native passed | differences |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| app | tests | skipped | stock passed | native passed | declared | differences |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in [*comparison.rows, comparison.total]:
         name = f"**{row.app}**" if row.app == "total" else f"`{row.app}`"
         lines.append(
             f"| {name} | {row.tests} | {row.skipped} | {row.stock_passed} | "
-            f"{row.native_passed} | {row.differences} |"
+            f"{row.native_passed} | {row.declared} | {row.differences} |"
         )
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from django_asyncx.options import NativeOptions
 from .base import DatabaseWrapper
 from .cursor import NativeConnection, NativeCursor, NativeServerCursor
 from .errors import translate_error
+from .features import NativeFeatures
 from .introspection import NativeIntrospection
 from .query import split_placeholders
 from .results import configure_connection
@@ -98,6 +99,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
 
     ops_class = NativeOperations
     SchemaEditorClass = NativeSchemaEditor
+    features_class = NativeFeatures
     introspection_class = NativeIntrospection
     connection: NativeConnection | None
 
