@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
+from psycopg import Binary
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json, Jsonb
 from psycopg.types.numeric import Float4, Float8, Int2, Int4, Int8, IntNumeric
@@ -98,6 +99,10 @@ _ADAPTERS: dict[type, Adapter] = {
     bytes: _fixed("::bytea"),
     bytearray: _fixed("::bytea", bytes),
     memoryview: _fixed("::bytea", bytes),
+    # Django wraps every BinaryField value in psycopg.Binary. Its text dump is not an option:
+    # without a psycopg connection in the process, libpq escapes it as if
+    # standard_conforming_strings were off, and the server would store the escaped text.
+    Binary: lambda value: ("::bytea", bytes(value.obj)),
     Jsonb: _json,
     Json: _json,
     dict: _fixed("::hstore"),
@@ -161,6 +166,10 @@ def _adapt_other(value: Any) -> tuple[str, Any]:
         if isinstance(value, kind):
             return adapter(value)
     cast = _psycopg_type(value)
+    if cast == "::bytea":
+        # Never a text dump of bytea (see Binary above): the binary dump is the bytes.
+        dumped = literal_transformer().get_dumper(value, PyFormat.BINARY).dump(value)
+        return cast, None if dumped is None else bytes(dumped)
     if cast:
         # Anything else psycopg can write as a literal travels as its text form.
         dumped = literal_transformer().get_dumper(value, PyFormat.TEXT).dump(value)
