@@ -24,7 +24,8 @@ into ``.venv/django-suite/`` (gitignored; set ``ASYNCX_DJANGO_TESTS=/path/to/dja
 to use a checkout instead, e.g. offline). Options::
 
     python -m tests.django_suite [--subset ci|all] [--apps APP ...]
-                                 [--stock-only | --native-only] [--results DIR]
+                                 [--stock-only | --native-only | --compare-only]
+                                 [--results DIR]
                                  [--write-docs docs/django-suite.md]
 
 The modules: :mod:`.source` (getting the tests), :mod:`.apps` (which apps),

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--stock-only", action="store_true", help="reuse the last native results")
     only.add_argument("--native-only", action="store_true", help="reuse the last stock results")
+    only.add_argument("--compare-only", action="store_true", help="reuse both last results")
     parser.add_argument("--results", type=Path, default=CACHE / "results")
     parser.add_argument("--write-docs", type=Path, help="put the table into this Markdown page")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every difference")
@@ -64,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     tests = tests_dir()
     args.results.mkdir(parents=True, exist_ok=True)
     stock_file, native_file = args.results / "stock.json", args.results / "native.json"
-    for kind, path, skip in (("stock", stock_file, args.native_only),
-                             ("native", native_file, args.stock_only)):  # fmt: skip
-        if not skip:
+    for kind, path, reuse in (("stock", stock_file, args.native_only),
+                              ("native", native_file, args.stock_only)):  # fmt: skip
+        if not (reuse or args.compare_only):
             path.unlink(missing_ok=True)
             _run(kind, tests, apps, path)
     stock = json.loads(stock_file.read_text())
