@@ -40,6 +40,9 @@ def test_django_middleware_costs_are_measured_per_middleware():
     # request_finished's DB receivers run in the request's thread, which the middleware made.
     assert audit.hops_per_request == 14
     assert audit.probe_status == 200
+    kinds = {f.detail.split(";")[0] for f in audit.of("middleware")}
+    assert kinds == {"async-capable, but its MiddlewareMixin hooks run in a thread"}
+    assert "MiddlewareMixin hooks run in a thread" in audit.of("middleware")[0].detail
     fixes = {f.name: f.fix for f in audit.of("middleware")}
     assert fixes["django.middleware.csrf.CsrfViewMiddleware"] == (
         "replace with django_asyncx.middleware.CsrfViewMiddleware"
@@ -113,12 +116,16 @@ def test_command_prints_json_and_fails_over_the_hop_budget():
     call_command("asyncx_audit", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert data["hops_per_request"] == 14
+    # The URLconf has sync views: the costliest request adds the view's own 2 hops.
+    assert data["worst_request"] == {"hops": 16, "url": "plain-sync-orm/"}
     with pytest.raises(
-        CommandError, match=r"costs 14 thread hop\(s\), more than --fail-on-hops 0"
+        CommandError,
+        match=r"a request to plain-sync-orm/ costs 16 thread hop\(s\) \(14 through the "
+        r"middleware and handler, 2 for its view\), more than --fail-on-hops 15",
     ) as exc:
-        call_command("asyncx_audit", "--fail-on-hops", "0", stdout=StringIO())
+        call_command("asyncx_audit", "--fail-on-hops", "15", stdout=StringIO())
     assert exc.value.returncode == 1
-    call_command("asyncx_audit", "--fail-on-hops", "14", stdout=StringIO())
+    call_command("asyncx_audit", "--fail-on-hops", "16", stdout=StringIO())
     with pytest.raises(CommandError, match=r"--fail-on-hops takes a number of hops >= 0, got 'x'"):
         call_command("asyncx_audit", "--fail-on-hops", "x", stdout=StringIO())
 
@@ -131,3 +138,123 @@ def test_command_text_output_names_the_total():
     text = out.getvalue()
     assert "Middleware (thread hops per request, measured)" in text
     assert "Thread hops per request through the middleware and handler: 0" in text
+
+
+PROJECT = "tests.support.audit_project"
+
+
+@SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO))
+def test_a_project_still_on_djangos_asgi_handler_is_measured_through_it():
+    # The drop-ins cost nothing, but Django's own handler still hops: the audit says so.
+    audit = run_audit(asgi=f"{PROJECT}.asgi_stock:application")
+    assert not audit.application_is_asyncx
+    [asgi] = audit.of("asgi")
+    assert asgi.detail == (
+        "not django_asyncx's: django.core.handlers.asgi.ASGIHandler; measured as served"
+    )
+    assert "django_asyncx.asgi import get_asgi_application" in asgi.fix
+    assert audit.probe_status == 200
+    assert audit.hops_per_request > 0
+    assert audit.of("handler")[0].hops == audit.hops_per_request
+    # Its sync signal receivers run in a thread: none is reported as hop-free.
+    assert audit.of("signal")
+    assert not [f for f in audit.of("signal") if "without a hop" in f.detail]
+    ours = run_audit(asgi="config.asgi:application")
+    assert ours.application_is_asyncx
+    assert ours.hops_per_request == 0
+
+
+@SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO), ASGI_APPLICATION="config.asgi.application")
+def test_the_application_comes_from_asgi_application():
+    audit = run_audit()
+    assert (audit.application, audit.application_is_asyncx) == ("config.asgi.application", True)
+
+
+@SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO))
+def test_channels_router_in_front_is_seen_through():
+    audit = run_audit(asgi=f"{PROJECT}.asgi_channels")
+    assert audit.application_is_asyncx
+    assert audit.hops_per_request == 0
+
+
+@SETTINGS
+@override_settings(
+    MIDDLEWARE=[*async_native(DJANGO), "tests.support.views_app.sync_middleware.OldStyle"],
+    WSGI_APPLICATION=f"{PROJECT}.wsgi.application",
+)
+def test_each_middleware_says_whether_it_is_async_capable():
+    # No ASGI_APPLICATION: the asgi.py beside WSGI_APPLICATION is the one measured.
+    audit = run_audit()
+    assert audit.application == f"{PROJECT}.asgi.application"
+    details = {f.name: f.detail.split(";")[0] for f in audit.of("middleware")}
+    assert set(details.values()) == {"async-native", "sync-only"}
+    assert [name for name, kind in details.items() if kind == "sync-only"] == [
+        "tests.support.views_app.sync_middleware.OldStyle"
+    ]
+    # The sync-only middleware costs hops at its border with the async ones.
+    assert audit.hops_per_request > 0
+
+
+def _audit_project(*args, **env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    environ = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": f"{PROJECT}.settings",
+        "PYTHONPATH": os.pathsep.join([str(root), str(root / "example_project")]),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "django", "asyncx_audit", *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("stock", [False, True])
+def test_a_project_with_the_admin_gets_one_line_for_it_and_its_own_sync_views_count(stock):
+    env = {"AUDIT_STOCK": "1"} if stock else {}
+    result = _audit_project("--json", **env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["application"] == f"{PROJECT}.asgi.application"
+    assert data["application_is_asyncx"] is not stock
+    findings = {(f["kind"], f["name"]): f for f in data["findings"]}
+    [admin] = [f for f in data["findings"] if f["kind"] == "third-party"]
+    assert admin["name"] == "admin/ (django.contrib.admin)"
+    assert "not counted by --fail-on-hops" in admin["detail"]
+    assert not [name for kind, name in findings if kind == "url" and name.startswith("admin/")]
+    assert findings["url", "report/"]["hops"] == 2
+    assert findings["url", "/"]["detail"].endswith(": async")
+    assert data["worst_request"] == {"hops": data["hops_per_request"] + 2, "url": "report/"}
+    assert (data["hops_per_request"] == 0) is not stock
+
+    failed = _audit_project("--fail-on-hops", "0", **env)
+    assert failed.returncode == 1
+    assert "a request to report/ costs" in failed.stderr
+
+
+def test_a_third_party_sync_middleware_fails_the_budget_with_its_fix():
+    result = _audit_project("--fail-on-hops", "2", AUDIT_SYNC_MIDDLEWARE="1", no_color="1")
+    assert result.returncode == 1
+    assert "tests.support.views_app.sync_middleware.OldStyle: sync-only;" in result.stdout
+    assert "make it async-capable" in result.stdout
+
+
+def test_an_asgi_path_that_does_not_load_is_a_clear_error():
+    result = _audit_project("--asgi", "nowhere.asgi:application")
+    assert result.returncode == 1
+    assert "--asgi 'nowhere.asgi:application' cannot be loaded: No module named 'nowhere'" in (
+        result.stderr
+    )

@@ -148,7 +148,9 @@ IMPORTED_BY_USERS = {
     "django_asyncx.testing.client": "AsgiResult arequest",
     "django_asyncx.exceptions": " ".join(exceptions.__all__),
     "django_asyncx.watchdog": "LoopWatchdog current_request ensure_loop_watchdog threshold_ms",
-    "django_asyncx.receivers": "request_thread_receiver send_signal",
+    "django_asyncx.receivers": "ReceiverRun classify_receiver has_request_thread "
+    "request_thread_receiver send_signal",
+    "django_asyncx.handler": "ASGIHandler HopFreeASGIHandler",
     "django_asyncx.conf": "asyncx_settings",
     "django_asyncx.testing.databases": "ThrowawayDatabase database_alias throwaway_database",
     "django_asyncx.testing.servers": "LiveServer SERVERS ServerStartError free_port server_command",

@@ -1,9 +1,13 @@
 """``manage.py asyncx_audit``: what makes this project's async requests slow, measured.
 
-Prints each URL's view (async or sync), each middleware and the thread hops it costs per
-request (counted by sending a request through the stack), sync request signal receivers,
-the cache backends, and the fix for each finding. ``--json`` prints the same as JSON;
-``--fail-on-hops N`` exits with status 1 when a request costs more than N thread hops.
+Prints the project's ASGI application (and whether it is django_asyncx's), each URL's view
+(async or sync; third-party URL trees such as the admin one line each), each middleware,
+whether it is async-capable and the thread hops it costs per request (counted by sending a
+request through the project's ASGI application), sync request signal receivers, the cache
+backends, and the fix for each finding. ``--asgi module:application`` names the application
+when ``ASGI_APPLICATION`` does not. ``--json`` prints the same as JSON; ``--fail-on-hops N``
+exits with status 1 when a request to one of the project's URLs costs more than N thread
+hops (the middleware and handler, plus a sync view's own).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from django_asyncx.audit import Audit, run_audit
 __all__ = ["Command"]
 
 _TITLES = {
+    "asgi": "ASGI application",
     "url": "URLs",
+    "third-party": "URLs of installed apps",
     "middleware": "Middleware (thread hops per request, measured)",
     "handler": "Handler",
     "signal": "Request signal receivers",
@@ -42,7 +48,14 @@ class Command(BaseCommand):
     help = __doc__.splitlines()[0] if __doc__ else ""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        """``--json`` and ``--fail-on-hops N``."""
+        """``--asgi``, ``--json`` and ``--fail-on-hops N``."""
+        parser.add_argument(
+            "--asgi",
+            default=None,
+            metavar="MODULE:APP",
+            help="the ASGI application to measure (default: ASGI_APPLICATION, or the asgi.py "
+            "beside WSGI_APPLICATION)",
+        )
         parser.add_argument("--json", action="store_true", help="print the audit as JSON")
         parser.add_argument(
             "--fail-on-hops",
@@ -55,15 +68,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Run the audit, print it, and apply ``--fail-on-hops``."""
         limit = None if options["fail_on_hops"] is None else _non_negative(options["fail_on_hops"])
-        audit = run_audit()
+        try:
+            audit = run_audit(asgi=options["asgi"])
+        except (ImportError, AttributeError) as exc:
+            raise CommandError(f"--asgi {options['asgi']!r} cannot be loaded: {exc}") from exc
         if options["json"]:
             self.stdout.write(json.dumps(audit.as_dict(), indent=2))
         else:
             self._print(audit)
-        if limit is not None and audit.hops_per_request > limit:
+        worst, route = audit.worst_request
+        if limit is not None and worst > limit:
+            view = worst - audit.hops_per_request
             raise CommandError(
-                f"a request through the middleware costs {audit.hops_per_request} thread "
-                f"hop(s), more than --fail-on-hops {limit}",
+                f"a request to {route} costs {worst} thread hop(s) ({audit.hops_per_request} "
+                f"through the middleware and handler, {view} for its view), more than "
+                f"--fail-on-hops {limit}",
                 returncode=1,
             )
 
@@ -81,3 +100,7 @@ class Command(BaseCommand):
         total = audit.hops_per_request
         line = f"Thread hops per request through the middleware and handler: {total}"
         self.stdout.write(self.style.SUCCESS(line) if total == 0 else self.style.WARNING(line))
+        worst, route = audit.worst_request
+        if worst != total:
+            line = f"The costliest request of the project ({route}): {worst} thread hops"
+            self.stdout.write(self.style.WARNING(line))

@@ -1,0 +1,5 @@
+"""Django's own ASGI entry, as startproject writes it."""
+
+from django.core.asgi import get_asgi_application
+
+application = get_asgi_application()
