@@ -12,8 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -78,9 +77,16 @@ class Column(NamedTuple):
         return type_display(self.type_code)
 
 
-_DOLLAR = re.compile(r"\$(\d+)(?!\d)")
+# Re-renders a statement with extra casts for some arguments (see Adapted.render).
+Render = Callable[[Mapping[int, str]], str | None]
 # Types a string parameter goes to as is.
 _TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "citext"})
+
+
+def _type_name(kind: Any) -> str:
+    # asyncpg names an array type "text[]": the quoted name is "pg_catalog"."text"[].
+    name, suffix = (kind.name[:-2], "[]") if kind.name.endswith("[]") else (kind.name, "")
+    return f'"{kind.schema}"."{name}"{suffix}'
 
 
 def _text_positions(args: Sequence[Any]) -> tuple[int, ...]:
@@ -172,7 +178,9 @@ class NativeConnection:
             await self.raw.execute("BEGIN")
         return str(await self.raw.execute(sql))
 
-    async def _extended(self, sql: str, args: Sequence[Any], begin: bool) -> tuple[Any, ...]:
+    async def _extended(
+        self, sql: str, args: Sequence[Any], begin: bool, render: Render | None
+    ) -> tuple[Any, ...]:
         if begin:
             await self.raw.execute("BEGIN")
         run_sql = sql
@@ -187,7 +195,7 @@ class NativeConnection:
             # "WHERE id = %s" with "5", or Cast(Value("5"), IntegerField())): psycopg would
             # have sent the quoted literal '5', which the server converts. Do the same:
             # $n::text::<type>. Nothing reached the server, so retrying is safe.
-            rewritten = await self._text_rewrite(sql, args)
+            rewritten = await self._text_rewrite(sql, args, render)
             if rewritten is None or run_sql is not sql:
                 raise
             return await self._bind_execute(rewritten, args)
@@ -199,21 +207,24 @@ class NativeConnection:
         )
         return rows, status, stmt
 
-    async def _text_rewrite(self, sql: str, args: Sequence[Any]) -> str | None:
+    async def _text_rewrite(
+        self, sql: str, args: Sequence[Any], render: Render | None
+    ) -> str | None:
         positions = _text_positions(args)
-        if not positions:
+        if not positions or render is None:
             return None
         types = (await self.raw._get_statement(sql, None))._get_parameters()
         casts = {
-            index: f'::text::"{types[index].schema}"."{types[index].name}"'
+            index: "::text::" + _type_name(types[index])
             for index in positions
             if index < len(types) and types[index].name not in _TEXTUAL
         }
         if not casts:
             return None
-        rewritten = _DOLLAR.sub(
-            lambda match: match.group(0) + casts.get(int(match.group(1)) - 1, ""), sql
-        )
+        # Rendered again from the placeholders: a "$1" inside a literal stays as it is.
+        rewritten = render(casts)
+        if rewritten is None:
+            return None
         if len(self._rewrites) > 256:
             self._rewrites.clear()
         self._rewrites[(sql, positions)] = rewritten
@@ -228,9 +239,15 @@ class NativeConnection:
         """Run a statement without parameters or rows (simple protocol); return its status."""
         return str(self.run(self._simple(sql, self._needs_begin())))
 
-    def execute(self, sql: str, args: Sequence[Any]) -> tuple[list[tuple[Any, ...]], int, Any]:
-        """Run one statement; return its rows (tuples), row count and asyncpg statement."""
-        records, status, stmt = self.run(self._extended(sql, args, self._needs_begin()))
+    def execute(
+        self, sql: str, args: Sequence[Any], render: Render | None = None
+    ) -> tuple[list[tuple[Any, ...]], int, Any]:
+        """Run one statement; return its rows (tuples), row count and asyncpg statement.
+
+        ``render`` gives the statement with extra casts, for a string argument the server
+        wants as another type (it is retried once with ``$n::text::<type>``).
+        """
+        records, status, stmt = self.run(self._extended(sql, args, self._needs_begin(), render))
         converters = self._converters.get(sql, _NO_CONVERTERS)
         if converters is _NO_CONVERTERS and sql not in self._converters:
             converters = column_converters(stmt._get_attributes(), self.tzinfo)
@@ -321,15 +338,22 @@ class NativeCursor:
         """Run ``sql`` with Django's ``%s`` placeholders and ``params``."""
         self._check()
         self._position = 0
-        if params is None and sql.lstrip()[:9].split(None, 1)[0].upper() in _UTILITY:
-            status = self.connection.execute_simple(sql)
-            self._rows, self._stmt, self.rowcount = [], None, _statusrows(status)
+        head = sql.lstrip()[:9].split(None, 1)
+        if params is None and head and head[0].upper() in _UTILITY:
+            self._simple(sql)
             return
-        try:
-            adapted = adapt_query(sql, params)
-        except TypeError as exc:
-            raise psycopg.ProgrammingError(str(exc)) from exc
-        self._rows, self.rowcount, self._stmt = self.connection.execute(adapted.sql, adapted.args)
+        # Placeholder and parameter errors are psycopg's own (TypeError, ProgrammingError).
+        adapted = adapt_query(sql, params)
+        if adapted.simple:
+            self._simple(adapted.sql)
+            return
+        self._rows, self.rowcount, self._stmt = self.connection.execute(
+            adapted.sql, adapted.args, adapted.render
+        )
+
+    def _simple(self, sql: str) -> None:
+        status = self.connection.execute_simple(sql)
+        self._rows, self._stmt, self.rowcount = [], None, _statusrows(status)
 
     def executemany(
         self, sql: str, param_list: Sequence[Sequence[Any] | Mapping[str, Any]]
@@ -341,8 +365,22 @@ class NativeCursor:
         if not param_list:
             self.rowcount = 0
             return
+        # Each row has its own casts (1 is ::int4, 1.5 is ::numeric): consecutive rows with
+        # the same rendered SQL go together, in order; composed rows run one by one.
         adapted = [adapt_query(sql, params) for params in param_list]
-        self.connection.executemany(adapted[0].sql, [item.args for item in adapted])
+        start = 0
+        while start < len(adapted):
+            first = adapted[start]
+            end = start + 1
+            if first.args:
+                while end < len(adapted) and adapted[end].sql == first.sql:
+                    end += 1
+                self.connection.executemany(first.sql, [item.args for item in adapted[start:end]])
+            elif first.simple:
+                self.connection.execute_simple(first.sql)
+            else:
+                self.connection.execute(first.sql, first.args)
+            start = end
         self.rowcount = -1
 
     def callproc(self, name: str, args: Sequence[Any] | None = None) -> Sequence[Any] | None:
@@ -409,8 +447,13 @@ class NativeServerCursor(NativeCursor):
         self._check()
         adapted = adapt_query(sql, params)
         hold = "WITH HOLD " if self.withhold else ""
-        declare = f"DECLARE {self._quoted} NO SCROLL CURSOR {hold}FOR {adapted.sql}"
-        self.connection.execute(declare, adapted.args)
+        prefix = f"DECLARE {self._quoted} NO SCROLL CURSOR {hold}FOR "
+
+        def render(extra: Mapping[int, str]) -> str | None:
+            query = adapted.render(extra)
+            return None if query is None else prefix + query
+
+        self.connection.execute(prefix + adapted.sql, adapted.args, render)
         self._declared = True
         # A prepared FETCH keeps the row type of the query the name was declared for, and
         # the column converters are cached per SQL text: tag FETCH with that query.

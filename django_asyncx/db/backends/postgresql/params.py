@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import asyncpg
-from psycopg import Binary
+from psycopg import Binary, DataError
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Json, Jsonb
 from psycopg.types.numeric import Float4, Float8, Int2, Int4, Int8, IntNumeric
@@ -54,8 +54,31 @@ def _decimal_cast(value: decimal.Decimal) -> tuple[str, Any]:
     return "::numeric", value
 
 
+_ENDS = frozenset({datetime.date.min, datetime.date.max})
+
+
+class _AtTheEnds(Exception):
+    """A date or datetime asyncpg would send as -infinity or infinity."""
+
+
+def _at_the_ends(value: datetime.date) -> bool:
+    # asyncpg encodes date.min/max and datetime.min/max as -infinity/infinity; psycopg sends
+    # the dates. The first and last day go as text (exact, only a little slower).
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    return day in _ENDS
+
+
+def _date_cast(value: datetime.date) -> tuple[str, Any]:
+    if value in _ENDS:
+        return "::text::date", value.isoformat()
+    return "::date", value
+
+
 def _datetime_cast(value: datetime.datetime) -> tuple[str, Any]:
-    return ("::timestamp" if value.tzinfo is None else "::timestamptz"), value
+    cast = "::timestamp" if value.tzinfo is None else "::timestamptz"
+    if _at_the_ends(value):
+        return f"::text{cast}", value.isoformat()
+    return cast, value
 
 
 def _time_cast(value: datetime.time) -> tuple[str, Any]:
@@ -78,8 +101,15 @@ def _fixed(cast: str, convert: Callable[[Any], Any] | None = None) -> Adapter:
     return lambda value: (cast, convert(value))
 
 
+def _str(value: str) -> tuple[str, Any]:
+    if "\x00" in value:
+        # psycopg refuses it before sending (the server would abort the transaction).
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    return "", value
+
+
 _ADAPTERS: dict[type, Adapter] = {
-    str: lambda value: ("", value),
+    str: _str,
     type(None): lambda value: ("", None),
     bool: _fixed("::bool"),
     int: _int_cast,
@@ -88,11 +118,12 @@ _ADAPTERS: dict[type, Adapter] = {
     Int8: _int_cast,
     IntNumeric: _int_cast,
     float: _float_cast,
-    Float4: _fixed("::float4", float),
-    Float8: _fixed("::float8", float),
+    # psycopg writes Float4(1.5) as the bare literal 1.5, numeric like a float.
+    Float4: _float_cast,
+    Float8: _float_cast,
     decimal.Decimal: _decimal_cast,
     datetime.datetime: _datetime_cast,
-    datetime.date: _fixed("::date"),
+    datetime.date: _date_cast,
     datetime.time: _time_cast,
     datetime.timedelta: _fixed("::interval"),
     uuid.UUID: _fixed("::uuid"),
@@ -145,23 +176,43 @@ def _structure(value: Any) -> Any:
         )
     if isinstance(value, list | tuple):
         return [_structure(item) for item in value]
+    if isinstance(value, datetime.date) and _at_the_ends(value):
+        raise _AtTheEnds
     adapter = _ADAPTERS.get(type(value))
     if adapter is not None:
         return adapter(value)[1]
     return value
 
 
+def _text_dump(value: Any) -> str | None:
+    dumped = literal_transformer().get_dumper(value, PyFormat.TEXT).dump(value)
+    return None if dumped is None else bytes(dumped).decode()
+
+
+def _adapt_structure(value: PgRange[Any] | list[Any] | tuple[Any, ...]) -> tuple[str, Any]:
+    # psycopg's dumper decides, and raises its own errors (a list of mixed types).
+    if not literal_transformer().get_dumper(value, PyFormat.TEXT).oid:
+        # An untyped literal (a list of strings, a range of str or int bounds): its text,
+        # with no cast, so the server types it from its context as it types the literal.
+        return "", _text_dump(value)
+    cast = _psycopg_type(value)
+    try:
+        return cast, _structure(value)
+    except _AtTheEnds:
+        return f"::text{cast}", _text_dump(value)
+
+
 def _adapt_other(value: Any) -> tuple[str, Any]:
     if isinstance(value, bool):
         return "::bool", bool(value)
     if isinstance(value, str):
-        return "", str.__str__(value)
+        return _str(str.__str__(value))
     if isinstance(value, int):
         return _int_cast(value)
     if isinstance(value, float):
         return _float_cast(value)
     if isinstance(value, PgRange | list | tuple):
-        return _psycopg_type(value), _structure(value)
+        return _adapt_structure(value)
     for kind, adapter in _ADAPTERS.items():
         if isinstance(value, kind):
             return adapter(value)
@@ -172,8 +223,7 @@ def _adapt_other(value: Any) -> tuple[str, Any]:
         return cast, None if dumped is None else bytes(dumped)
     if cast:
         # Anything else psycopg can write as a literal travels as its text form.
-        dumped = literal_transformer().get_dumper(value, PyFormat.TEXT).dump(value)
-        return f"::text{cast}", bytes(dumped).decode() if dumped is not None else None
+        return f"::text{cast}", _text_dump(value)
     return "", value
 
 
