@@ -5,7 +5,12 @@
   cannot be imported.
 * ``asyncx.E040``: an alias uses the native PostgreSQL engine but asyncpg or greenlet is not
   installed.
-* ``asyncx.E041``: a native engine key of ``DATABASES[alias]["OPTIONS"]`` is not valid.
+* ``asyncx.E041``: what the native engine reads of ``DATABASES[alias]`` is not valid: a
+  ``native_*`` key of ``OPTIONS`` (or an unknown one, with a "did you mean" hint),
+  ``isolation_level`` or ``PORT``.
+* ``asyncx.E042``: ``native_pgbouncer`` is on but ``DISABLE_SERVER_SIDE_CURSORS`` is not.
+
+These checks do no I/O and run with plain ``manage.py check`` (no ``--database`` needed).
 """
 
 from __future__ import annotations
@@ -75,14 +80,31 @@ def check_native_engine(app_configs: Sequence[AppConfig] | None = None, **kwargs
                 )
             )
     for alias in aliases:
+        entry = settings.DATABASES[alias]
         try:
-            NativeOptions.parse(alias, settings.DATABASES[alias].get("OPTIONS") or {})
+            options = NativeOptions.for_alias(alias, entry)
         except ConfigurationError as exc:
             errors.append(checks.Error(str(exc), id="asyncx.E041"))
+            continue
+        if options.pgbouncer and not entry.get("DISABLE_SERVER_SIDE_CURSORS"):
+            errors.append(
+                checks.Error(
+                    f'DATABASES["{alias}"]["OPTIONS"]["native_pgbouncer"] is True but '
+                    f'DATABASES["{alias}"]["DISABLE_SERVER_SIDE_CURSORS"] is not: behind '
+                    "PgBouncer in transaction mode a server-side cursor lives on whichever "
+                    "server connection declared it, so iterator() and aiterator() fail or "
+                    "read another client's cursor",
+                    hint=f'Set DATABASES["{alias}"]["DISABLE_SERVER_SIDE_CURSORS"] = True, as '
+                    "Django requires for transaction pooling.",
+                    id="asyncx.E042",
+                )
+            )
     return errors
 
 
 def register() -> None:
     """Register the checks with Django (called by the AppConfig)."""
     checks.register(check_settings, "asyncx")
-    checks.register(check_native_engine, "asyncx", checks.Tags.database)
+    # Not tagged "database": it does no I/O, and database-tagged checks run only with
+    # `check --database`, so plain `manage.py check` would pass bad OPTIONS.
+    checks.register(check_native_engine, "asyncx")

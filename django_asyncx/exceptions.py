@@ -74,7 +74,15 @@ class MissingGreenletError(AsyncxError, RuntimeError):
 
 
 class PoolTimeoutError(AsyncxError, TimeoutError):
-    """No native connection became free within ``OPTIONS["native_acquire_timeout"]``."""
+    """No native connection became free within ``OPTIONS["native_acquire_timeout"]``.
+
+    It means overload, not a bug: the handler answers ``503 Service Unavailable`` with
+    ``Retry-After: retry_after`` (seconds) instead of a 500.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UnsupportedScopeError(AsyncxError, ValueError):

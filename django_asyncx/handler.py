@@ -67,7 +67,7 @@ from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.core.handlers.asgi import get_script_prefix
 from django.core.handlers.exception import response_for_exception
 from django.db import connections
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 from django.urls import get_resolver, get_urlconf, set_script_prefix, set_urlconf
 from django.utils.log import log_response
@@ -75,6 +75,7 @@ from django.utils.module_loading import import_string
 from django.views import defaults
 
 from .db import AsyncAtomic, run_in_db
+from .exceptions import PoolTimeoutError
 from .receivers import has_request_thread, request_thread_receiver, send_signal
 from .types import Message, Receive, Scope, Send
 from .watchdog import current_request, ensure_loop_watchdog
@@ -127,8 +128,34 @@ def _error_view_on_loop(exc: Exception) -> bool:
     return handler is _DEFAULT_ERROR_VIEWS[status]
 
 
+def _overloaded(request: HttpRequest, exc: PoolTimeoutError) -> HttpResponse:
+    # Overload, not a bug: 503 with Retry-After, logged as a warning, and no
+    # got_request_exception (error reporters would page someone for every shed request).
+    response = HttpResponse(
+        "The service is overloaded; retry later.\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    log_response(
+        "Service Unavailable (overloaded: %s): %s",
+        exc,
+        request.path,
+        response=response,
+        request=request,
+        level="warning",
+        exception=exc,
+    )
+    return response
+
+
 async def exception_to_response(request: HttpRequest, exc: Exception) -> HttpResponseBase:
-    """Django's ``response_for_exception``, on the loop for 4xx from the default views."""
+    """Django's ``response_for_exception``, on the loop for 4xx from the default views.
+
+    :class:`~django_asyncx.exceptions.PoolTimeoutError` (overload) is a 503 with
+    ``Retry-After``."""
+    if isinstance(exc, PoolTimeoutError):
+        return _overloaded(request, exc)
     if _error_view_on_loop(exc):
         return response_for_exception(request, exc)
     return await sync_to_async(response_for_exception, thread_sensitive=False)(request, exc)
@@ -151,6 +178,8 @@ def convert_exception_to_response(get_response: Any) -> Any:
     def sync_inner(request: HttpRequest) -> HttpResponseBase:
         try:
             return get_response(request)  # type: ignore[no-any-return]
+        except PoolTimeoutError as exc:
+            return _overloaded(request, exc)
         except Exception as exc:
             return response_for_exception(request, exc)
 

@@ -20,6 +20,7 @@ without loading the features they configure.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -454,9 +455,31 @@ class NativeOptions:
     connect_timeout: float = 10.0
 
     @classmethod
+    def for_alias(cls, alias: str, settings_dict: Mapping[str, Any]) -> NativeOptions:
+        """Validate what the native path reads of ``DATABASES[alias]``: ``PORT`` and the
+        ``OPTIONS`` (:meth:`parse`)."""
+        _port(settings_dict.get("PORT"), f'DATABASES["{alias}"]["PORT"]')
+        return cls.parse(alias, settings_dict.get("OPTIONS") or {})
+
+    @classmethod
     def parse(cls, alias: str, options: Mapping[str, Any]) -> NativeOptions:
-        """Validate the native keys of ``options``, the ``OPTIONS`` of ``DATABASES[alias]``."""
+        """Validate the native keys of ``options``, the ``OPTIONS`` of ``DATABASES[alias]``.
+
+        An unknown ``native_*`` key (a typo) and an ``isolation_level`` that is not one of
+        ``psycopg.IsolationLevel`` are refused too."""
         where = f'DATABASES["{alias}"]["OPTIONS"]'
+        for key in options:
+            if isinstance(key, str) and key.startswith("native_") and key not in NATIVE_KEYS:
+                # Compared without the shared prefix, which would make every key look close.
+                suffixes = sorted(name.removeprefix("native_") for name in NATIVE_KEYS)
+                close = difflib.get_close_matches(key.removeprefix("native_"), suffixes, n=1)
+                hint = f" (did you mean 'native_{close[0]}'?)" if close else ""
+                raise ConfigurationError(
+                    f"{where} has unknown key {key!r}{hint}; accepted native keys: "
+                    f"{', '.join(sorted(NATIVE_KEYS))}"
+                )
+        if "isolation_level" in options:
+            _isolation_level(options["isolation_level"], f'{where}["isolation_level"]')
         values = {
             name: parse(options[key], f'{where}["{key}"]')
             for key, (name, parse) in _NATIVE_FIELDS.items()
@@ -490,6 +513,36 @@ _NATIVE_FIELDS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
 }
 NATIVE_KEYS = frozenset(key for key in _NATIVE_FIELDS if key.startswith("native_"))
 """The keys of ``OPTIONS`` only the native path reads; psycopg never sees them."""
+
+# psycopg.IsolationLevel, without importing psycopg (an IntEnum: its members compare equal).
+_ISOLATION_LEVELS = {
+    1: "READ_UNCOMMITTED",
+    2: "READ_COMMITTED",
+    3: "REPEATABLE_READ",
+    4: "SERIALIZABLE",
+}
+
+
+def _isolation_level(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _ISOLATION_LEVELS:
+        levels = ", ".join(f"{n} ({name})" for n, name in _ISOLATION_LEVELS.items())
+        raise _invalid(where, value, f"one of the psycopg.IsolationLevel values: {levels}")
+    return int(value)
+
+
+def _port(value: object, where: str) -> int | None:
+    """Empty (libpq's default port) or a TCP port, as an int or a str of digits."""
+    if value is None or value == "":
+        return None
+    accepted = 'empty ("") or a port number 1-65535 (an int or a str of digits)'
+    number = value
+    if isinstance(value, str):
+        if not value.isdigit():
+            raise _invalid(where, value, accepted)
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
+        raise _invalid(where, value, accepted)
+    return number
 
 
 # -- ASYNCX -------------------------------------------------------------------------------

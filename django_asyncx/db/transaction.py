@@ -230,26 +230,28 @@ class AsyncAtomic:
 
 @overload
 def atomic[**P, R](
-    using: Callable[P, Coroutine[Any, Any, R]], /
+    using: Callable[P, Coroutine[Any, Any, R]], savepoint: bool = True, durable: bool = False
 ) -> Callable[P, Coroutine[Any, Any, R]]: ...
 
 
 @overload
 def atomic(
-    using: str | None = None, /, *, savepoint: bool = True, durable: bool = False
+    using: str | None = None, savepoint: bool = True, durable: bool = False
 ) -> AsyncAtomic: ...
 
 
-def atomic(using: Any = None, /, *, savepoint: bool = True, durable: bool = False) -> Any:
+def atomic(using: Any = None, savepoint: bool = True, durable: bool = False) -> Any:
     """An async transaction block on the database ``using``; also a decorator (bare or called).
 
-    Same arguments and semantics as :func:`django.db.transaction.atomic`: nested blocks are
-    savepoints (unless ``savepoint=False``), ``durable=True`` raises ``RuntimeError`` when
-    nested in another block. An exception or a cancellation inside the block rolls back and
-    propagates. The block holds one ``db`` executor thread until it ends.
+    Django's signature and semantics (:func:`django.db.transaction.atomic`): ``async with
+    atomic(using="replica", savepoint=False, durable=True):``, ``@atomic``, ``@atomic()``,
+    ``@atomic("replica")`` and ``@atomic(using="replica")`` on an async function. Nested
+    blocks are savepoints (unless ``savepoint=False``), ``durable=True`` raises
+    ``RuntimeError`` when nested in another block. An exception or a cancellation inside the
+    block rolls back and propagates. The block holds one ``db`` executor thread until it ends.
     """
     if callable(using):
-        return AsyncAtomic()(using)
+        return AsyncAtomic(savepoint=savepoint, durable=durable)(using)
     return AsyncAtomic(using, savepoint=savepoint, durable=durable)
 
 

@@ -2,6 +2,7 @@
 cancellation, savepoint), Django's a-methods inside the block, on_commit, misuse."""
 
 import asyncio
+import inspect
 import threading
 
 import pytest
@@ -158,6 +159,52 @@ async def test_called_decorator_commits_each_call_or_rolls_it_back(alias):
         await create("bad")
     assert await alabels(alias) == ["good"]
     assert create.__name__ == "create"
+
+
+def test_signature_is_djangos():
+    def shape(function: object) -> list[tuple[str, object, object]]:
+        parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
+        return [(p.name, p.kind, p.default) for p in parameters]
+
+    assert shape(atomic) == shape(django_transaction.atomic)
+
+
+@on_databases()
+async def test_takes_djangos_arguments_by_keyword(alias):
+    async with atomic(using=alias, savepoint=True, durable=True):
+        await run_in_db(add, alias, "kept")
+    # savepoint=False: the inner failure dooms the whole transaction, as in Django.
+    async with atomic(using=alias):
+        await run_in_db(add, alias, "doomed")
+        with pytest.raises(KeyError):
+            async with atomic(using=alias, savepoint=False):
+                raise KeyError("no savepoint to roll back to")
+    assert await alabels(alias) == ["kept"]
+
+    @atomic(using=alias, savepoint=False)
+    async def create(label: str) -> None:
+        await run_in_db(add, alias, label)
+
+    @atomic(alias, True, False)
+    async def create_positionally(label: str) -> None:
+        await run_in_db(add, alias, label)
+
+    await create("keyword")
+    await create_positionally("positional")
+    assert await alabels(alias) == ["kept", "keyword", "positional"]
+
+
+@on_databases("default")
+async def test_decorator_called_with_keywords_only_uses_the_default_database(alias):
+    @atomic(savepoint=False, durable=True)
+    async def create() -> None:
+        await run_in_db(add, "default", "durable")
+
+    async with atomic():
+        with pytest.raises(RuntimeError, match="durable atomic block cannot be nested"):
+            await create()
+    await create()
+    assert await run_in_db(labels, "default") == ["durable"]
 
 
 @on_databases()

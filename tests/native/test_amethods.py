@@ -148,3 +148,38 @@ async def test_generic_relations_and_aprefetch_related_objects_run_natively(no_t
     await aprefetch_related_objects(books, "comments", "author")
     assert [c.text for c in books[0].comments.all()] == ["first"]
     assert books[0].author.name == "Ann"
+
+
+def test_the_replacements_keep_djangos_method_flags():
+    # Django marks its a-methods: alters_data keeps templates from calling them,
+    # queryset_only keeps Manager.from_queryset() from copying them onto managers.
+    assert models.QuerySet.adelete.queryset_only is True
+    assert models.QuerySet.adelete.alters_data is True
+    for name in ("acreate", "aupdate", "abulk_create", "abulk_update", "aget_or_create"):
+        assert getattr(models.QuerySet, name).alters_data is True, name
+    for name in ("asave", "adelete"):
+        assert getattr(models.Model, name).alters_data is True, name
+    assert not hasattr(models.QuerySet.aget, "alters_data")
+    assert models.QuerySet.adelete.__wrapped__ is amethods._DJANGO_QUERYSET["adelete"]
+    assert amethods.NativeQuerySetMixin.adelete.queryset_only is True
+
+
+async def test_related_managers_a_methods_keep_alters_data():
+    ann = await Author.objects.using(DB).acreate(name="Ann")
+    book = await ann.books.acreate(title="t")
+    for manager, names in ((book.tags, amethods.RELATED_METHODS), (ann.books, ("acreate",))):
+        for name in names:
+            assert getattr(manager, name).alters_data is True, name
+
+
+def test_a_manager_built_after_install_has_no_adelete():
+    # Django refuses Model.objects.adelete(): a manager built from a QuerySet subclass after
+    # install must not get the table-wide delete either.
+    class PlainQuerySet(models.QuerySet):
+        pass
+
+    for queryset_class in (PlainQuerySet, amethods.NativeQuerySet):
+        manager_class = models.Manager.from_queryset(queryset_class)
+        assert not hasattr(manager_class, "adelete"), queryset_class
+        assert hasattr(manager_class, "acreate"), queryset_class
+    assert not hasattr(amethods.NativeManager, "adelete")

@@ -39,6 +39,13 @@ DB = "native"
             r'\["native_acquire_timeout"\] is 0; accepted: a number of seconds > 0, or None',
         ),
         ({"connect_timeout": "soon"}, r'\["connect_timeout"\] is \'soon\'; accepted: a number'),
+        (
+            {"native_max_sise": 5},
+            r"unknown key 'native_max_sise' \(did you mean 'native_max_size'\?\); accepted",
+        ),
+        ({"native_nope": 1}, r"unknown key 'native_nope'; accepted native keys: native_"),
+        ({"isolation_level": 9}, r"is 9; accepted: one of the psycopg.IsolationLevel values"),
+        ({"isolation_level": True}, r"is True; accepted: one of the psycopg.IsolationLevel"),
     ],
 )
 def test_bad_options_raise_errors_naming_the_key(options, message):
@@ -54,17 +61,22 @@ def test_defaults_and_pgbouncer_mode():
     assert bouncer.connect_timeout == 3.0
 
 
-def test_the_engine_validates_at_creation_and_hides_native_keys_from_psycopg():
+def test_the_engine_validates_at_first_use_and_hides_native_keys_from_psycopg():
     settings = {**connections.settings[DB], "OPTIONS": {"native_max_size": 3, "sslmode": "prefer"}}
     wrapper = DatabaseWrapper(settings, "x")
     assert wrapper.native_options.max_size == 3
     params = wrapper.get_connection_params()
     assert "native_max_size" not in params
     assert params["sslmode"] == "prefer"
+    # Django makes wrappers for its own checks: creating one must not raise, so that
+    # `manage.py check --database` reports asyncx.E041 instead of crashing.
+    bad = DatabaseWrapper({**settings, "OPTIONS": {"native_max_size": -1}}, "x")
     with pytest.raises(
         ConfigurationError, match=r'DATABASES\["x"\]\["OPTIONS"\]\["native_max_size"\]'
     ):
-        DatabaseWrapper({**settings, "OPTIONS": {"native_max_size": -1}}, "x")
+        bad.native_options  # noqa: B018
+    with pytest.raises(ConfigurationError, match=r'DATABASES\["x"\]\["PORT"\] is \'x\''):
+        DatabaseWrapper({**settings, "PORT": "x"}, "x").native_options  # noqa: B018
 
 
 def test_the_engine_constant_names_this_engine():
@@ -73,19 +85,6 @@ def test_the_engine_constant_names_this_engine():
     from django_asyncx.options import NATIVE_ENGINE
 
     assert load_backend(NATIVE_ENGINE).DatabaseWrapper is DatabaseWrapper
-
-
-@pytest.fixture
-def native_options_set():
-    """Set OPTIONS on the native alias for one test."""
-    entry = connections.settings[DB]
-    saved = dict(entry["OPTIONS"])
-
-    def apply(**options):
-        entry["OPTIONS"] = {**saved, **options}
-
-    yield apply
-    entry["OPTIONS"] = saved
 
 
 @pytest.mark.django_db(transaction=True, databases=["native"])
@@ -202,3 +201,16 @@ async def test_libpq_options_the_native_path_honours(native_options_set):
             return isolation, cursor.fetchone()[0]
 
     assert await run_native(session, using=DB) == ("serializable", "asyncx-native-test")
+
+
+def test_valid_isolation_levels_and_ports_pass():
+    from psycopg import IsolationLevel
+
+    settings = connections.settings[DB]
+    for level in IsolationLevel:
+        assert NativeOptions.parse("x", {"isolation_level": level}) == NativeOptions()
+    for port in ("", None, 5432, "5432", 1, 65535):
+        assert NativeOptions.for_alias("x", {**settings, "PORT": port}) == NativeOptions()
+    for port in (0, 65536, "-1", "54 32", 5432.0, True):
+        with pytest.raises(ConfigurationError, match=r'DATABASES\["x"\]\["PORT"\] is '):
+            NativeOptions.for_alias("x", {**settings, "PORT": port})

@@ -9,11 +9,12 @@ import datetime
 import decimal
 
 import pytest
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import CharField, Count, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat
 
+from django_asyncx.db.backends.postgresql.native import run_native
 from tests.support.differential import NATIVE, both, raw
 from tests.support.nativeapp.models import Author, Book, Tag
 
@@ -261,3 +262,21 @@ async def test_a_failed_placeholder_check_leaves_the_transaction_usable():
     expected, got = await both(raw("SELECT %s, %s", [1], then="SELECT 2"))
     assert got == expected
     assert got[0][0] == "ProgrammingError"
+
+
+async def test_an_argument_count_asyncpg_refuses_does_not_break_the_connection():
+    # "$1" typed by hand is not a placeholder: asyncpg refuses the missing argument before
+    # sending anything, so the connection stays in the pool.
+    def fn():
+        with connections[NATIVE].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            before = cursor.fetchone()[0]
+            with pytest.raises(OperationalError, match="the server expects 1 argument"):
+                cursor.execute("SELECT $1", [])
+        assert connections[NATIVE].connection is not None
+        assert not connections[NATIVE].connection.closed
+        with connections[NATIVE].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0] == before
+
+    assert await run_native(fn, using=NATIVE)

@@ -23,7 +23,7 @@ native path too.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from functools import partial
+from functools import partial, wraps
 from typing import Any, cast
 
 from django.apps import apps
@@ -87,16 +87,20 @@ def _native_method(
     name: str, django_method: Any, alias_of: Callable[[Any, dict[str, Any]], str]
 ) -> Callable[..., Coroutine[Any, Any, Any]]:
     """``name``: Django's ``django_method`` for most aliases; for native-engine aliases (as
-    ``alias_of(self, kwargs)`` picks them) the sync method, run by :func:`run_native`."""
+    ``alias_of(self, kwargs)`` picks them) the sync method, run by :func:`run_native`.
+
+    It wears Django's method's attributes: ``alters_data`` (templates refuse to call it) and
+    ``queryset_only`` (``Manager.from_queryset()`` does not copy ``adelete``, which would
+    delete the whole table from a manager), and its signature (``__wrapped__``)."""
     sync_name = name[1:]
 
+    @wraps(django_method)
     async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         alias = alias_of(self, kwargs)
         if not uses_native_path(alias):
             return await django_method(self, *args, **kwargs)
         return await run_native(partial(getattr(self, sync_name), *args, **kwargs), using=alias)
 
-    method.__name__ = method.__qualname__ = name
     method.__doc__ = f"Django's ``{name}()``, on the native path for native-engine aliases."
     return method
 

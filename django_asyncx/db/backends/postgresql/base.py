@@ -6,8 +6,9 @@ PostgreSQL backend on psycopg, unchanged. In async code, ``run_native()`` (and `
 :class:`~.wrapper.NativeDatabaseWrapper` per call; see :mod:`.native`.
 
 The native path's pool settings are ``native_*`` keys of ``OPTIONS``
-(:class:`~django_asyncx.options.NativeOptions`); they are validated when the wrapper is
-created and never reach psycopg.
+(:class:`~django_asyncx.options.NativeOptions`); they never reach psycopg. They are validated
+by ``manage.py check`` (``asyncx.E041``) and at the first native use, not when the wrapper is
+created: Django creates wrappers for its own checks, which must report the error, not crash.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["DatabaseWrapper"]
 class DatabaseWrapper(PostgresDatabaseWrapper):
     """Django's PostgreSQL wrapper, which also knows its alias's native pool settings.
 
-    ``native_options`` are parsed from ``settings_dict["OPTIONS"]`` unless given (the native
+    ``native_options`` are parsed from the settings on first use unless given (the native
     pool gives each wrapper it makes the options it parsed once).
     """
 
@@ -37,9 +38,14 @@ class DatabaseWrapper(PostgresDatabaseWrapper):
         native_options: NativeOptions | None = None,
     ) -> None:
         super().__init__(settings_dict, alias)
-        if native_options is None:
-            native_options = NativeOptions.parse(alias, settings_dict.get("OPTIONS") or {})
-        self.native_options: NativeOptions = native_options
+        self._native_options = native_options
+
+    @property
+    def native_options(self) -> NativeOptions:
+        """The alias's validated native settings (``ConfigurationError`` if not valid)."""
+        if self._native_options is None:
+            self._native_options = NativeOptions.for_alias(self.alias, self.settings_dict)
+        return self._native_options
 
     def get_connection_params(self) -> dict[str, Any]:
         """psycopg's connection parameters, without the native path's keys."""

@@ -47,6 +47,8 @@ def is_argument_error(exc: BaseException) -> bool:
     return str(exc).startswith("invalid input for query argument")
 
 
+_ARGUMENT_COUNT = ("the server expects", "the number of query arguments cannot exceed")
+
 # Server shutdown, crash, "cannot connect now".
 _FATAL_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
@@ -60,5 +62,8 @@ def breaks_connection(exc: BaseException) -> bool:
             or sqlstate in _FATAL_SQLSTATES
             or isinstance(exc, asyncpg.exceptions._base.FatalPostgresError)
         )
-    # A client-side encoding error leaves the connection as it was.
+    # A client-side encoding error, or an argument count asyncpg refused before sending
+    # anything, leaves the connection as it was.
+    if isinstance(exc, asyncpg.InterfaceError) and str(exc).startswith(_ARGUMENT_COUNT):
+        return False
     return not isinstance(exc, asyncpg.exceptions._base.DataError)

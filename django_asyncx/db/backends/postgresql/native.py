@@ -37,7 +37,7 @@ import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -185,36 +185,82 @@ async def _pool(alias: str) -> WrapperPool:
 _last_pool: dict[str, tuple[asyncio.AbstractEventLoop, WrapperPool]] = {}
 
 
+class _IteratorShare:
+    """The pooled wrapper that the open :func:`native_iterator` streams of one task share.
+
+    Each stream declares its own server-side cursor on it (cursor names are per-connection
+    slots), so a task holding N streams holds one connection, as a thread does with Django's
+    stock ``iterator()``. The wrapper goes back to the pool when the last stream leaves.
+    """
+
+    def __init__(
+        self, key: tuple[asyncio.Task[Any] | None, str], pool: WrapperPool, wrapper: Any
+    ) -> None:
+        self.key = key
+        self.pool = pool
+        self.wrapper: NativeDatabaseWrapper = wrapper
+        self.users = 0
+        # A stream dropped without aclose() is closed by asyncio's finalizer in another task.
+        self.lock = asyncio.Lock()
+
+    async def run(self, fn: Callable[[], Any]) -> Any:
+        async with self.lock:
+            return await self.wrapper.run(fn)
+
+    def leave(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            del _iterator_shares[self.key]
+            self.pool.iterators -= 1
+            self.pool.release(self.wrapper)
+
+
+_iterator_shares: dict[tuple[asyncio.Task[Any] | None, str], _IteratorShare] = {}
+
+
+async def _join_share(alias: str) -> _IteratorShare:
+    key = (asyncio.current_task(), alias)
+    share = _iterator_shares.get(key)
+    if share is None:  # the task waits here alone: no other stream of it can start meanwhile
+        pool = await _pool(alias)
+        share = _iterator_shares[key] = _IteratorShare(key, pool, await pool.acquire())
+        pool.iterators += 1
+    share.users += 1
+    return share
+
+
 async def native_iterator(
     queryset: Any, *, chunk_size: int = 2000, using: str | None = None
 ) -> AsyncIterator[Any]:
     """Stream ``queryset`` on the native path: ``async for obj in native_iterator(qs):``.
 
-    Runs ``queryset.iterator(chunk_size)`` (a server-side cursor) on one connection held for
-    the whole iteration, ``chunk_size`` rows in memory at a time. Leaving the loop early
-    closes the cursor and returns the connection.
+    Runs ``queryset.iterator(chunk_size)`` (a server-side cursor), ``chunk_size`` rows in
+    memory at a time. The open streams of one task share one pooled connection; the last
+    chunk (shorter than ``chunk_size``) gives it back before its rows are yielded. A stream
+    left early holds it until the stream is closed, so close it rather than wait for the
+    garbage collector: ``async with contextlib.aclosing(native_iterator(qs)) as rows:``.
     """
     alias = using or str(queryset.db)
     binding = _bindings.get().get(alias)
-    pool: WrapperPool | None = None
-    wrapper: NativeDatabaseWrapper | None = None
-    if binding is None:
-        pool = await _pool(alias)
-        wrapper = await pool.acquire()
-
-    async def call[R](fn: Callable[[], R]) -> R:
-        if binding is not None:
-            return await binding.run(fn)
-        assert wrapper is not None
-        return await wrapper.run(fn)
-
+    share = await _join_share(alias) if binding is None else None
+    run: Callable[[Callable[[], Any]], Awaitable[Any]] = (
+        binding.run if binding is not None else cast(_IteratorShare, share).run
+    )
     rows: Iterator[Any] | None = None
     try:
-        stream: Iterator[Any] = await call(lambda: iter(queryset.iterator(chunk_size=chunk_size)))
+        stream: Iterator[Any] = await run(lambda: iter(queryset.iterator(chunk_size=chunk_size)))
         rows = stream
         while True:
-            chunk = await call(lambda: list(itertools.islice(stream, chunk_size)))
-            if not chunk:
+            chunk: list[Any] = await run(lambda: list(itertools.islice(stream, chunk_size)))
+            if len(chunk) < chunk_size:
+                # The stream ended, so Django closed its cursor: give the connection back
+                # before yielding, or a caller that breaks out would keep it.
+                rows = None
+                if share is not None:
+                    share.leave()
+                    share = None
+                for item in chunk:
+                    yield item
                 return
             for item in chunk:
                 yield item
@@ -222,10 +268,10 @@ async def native_iterator(
         try:
             close = getattr(rows, "close", None)
             if close is not None:
-                await call(close)
+                await run(close)
         finally:
-            if pool is not None and wrapper is not None:
-                pool.release(wrapper)
+            if share is not None:
+                share.leave()
 
 
 class NativeAtomic:

@@ -13,6 +13,7 @@ they break, the settings they were made with change, or the loop ends.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from typing import Any
 
@@ -49,10 +50,10 @@ class WrapperPool:
 
     def __init__(self, alias: str) -> None:
         self.alias = alias
-        self.options: NativeOptions = NativeOptions.parse(
-            alias, connections.settings[alias].get("OPTIONS") or {}
-        )
+        self.options: NativeOptions = NativeOptions.for_alias(alias, connections.settings[alias])
         self.size = 0
+        #: How many wrappers open ``native_iterator()`` streams hold (one per task).
+        self.iterators = 0
         self._free: list[NativeDatabaseWrapper] = []
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
@@ -116,12 +117,21 @@ class WrapperPool:
                 raise PoolTimeoutError(
                     f"no native connection of {self.alias!r} became free within "
                     f'{self.options.acquire_timeout}s (DATABASES["{self.alias}"]["OPTIONS"]'
-                    f'["native_max_size"] is {self.options.max_size})'
+                    f'["native_max_size"] is {self.options.max_size}){self._held_by_iterators()}',
+                    retry_after=max(1, math.ceil(self.options.acquire_timeout or 1)),
                 ) from None
             raise
         finally:
             if future in self._waiters:
                 self._waiters.remove(future)
+
+    def _held_by_iterators(self) -> str:
+        if not self.iterators:
+            return ""
+        return (
+            f"; {self.iterators} of them held by open aiterator()/native_iterator() streams: "
+            "close a stream left early (async with contextlib.aclosing(qs.aiterator()) as rows)"
+        )
 
     def _wake(self) -> None:
         while self._waiters:
