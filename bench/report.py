@@ -63,44 +63,69 @@ def _ticks(top: float) -> list[float]:
     return [step * k for k in range(math.ceil(top / step) + 1)]
 
 
+# Advance of the widest glyphs of a 13 px sans-serif face, with room to spare: SVG has no
+# text measurement, and a label cut at the edge is what tells two targets apart.
+_CHAR_WIDTH = 7.4
+_MARGIN = 12
+
+
+def _text_width(text: str) -> float:
+    return len(text) * _CHAR_WIDTH
+
+
 def svg(document: dict[str, Any]) -> str:
-    """A horizontal bar chart of the median requests per second, with min-max whiskers."""
+    """A horizontal bar chart of the median requests per second, with min-max whiskers.
+
+    Each target's label sits left of its bar and its figures (median, ratio to the first
+    baseline) in a column right of the plot, both sized to their longest text, so neither is
+    cut off nor crossed by a whisker or the baseline's dashed line.
+    """
     targets = document["targets"]
     baseline = next(t for t in targets if t["key"] == document["baselines"][0])
     ticks = _ticks(max(t["summary"]["requests_per_s"]["max"] for t in targets))
-    left, width, right, bar, gap, head = 220, 400, 190, 26, 14, 44
+    figures = [
+        f"{t['summary']['requests_per_s']['median']:,.0f} "
+        f"({t['ratios'][baseline['key']]:.2f}x {baseline['short']})"
+        for t in targets
+    ]
+    title = (
+        f"{document['benchmark']}: requests per second, median and min-max "
+        f"({document['date'][:10]})"
+    )
+    left = _MARGIN + max(_text_width(t["label"]) for t in targets) + 8
+    width, bar, gap, head = 400, 26, 14, 44
+    figures_x = left + width + 14
+    total = max(figures_x + max(map(_text_width, figures)), _MARGIN + _text_width(title))
     axis_y = head + len(targets) * (bar + gap)
 
     def x(rate: float) -> float:
         return left + width * rate / ticks[-1]
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + right}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total + _MARGIN:.0f}" '
         f'height="{axis_y + 30}" font-family="sans-serif" font-size="13">',
         '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{left}" y="20" font-weight="bold">{escape(document["benchmark"])}: '
-        f"requests per second, median and min-max ({document['date'][:10]})</text>",
+        f'<text x="{_MARGIN}" y="20" font-weight="bold">{escape(title)}</text>',
     ]
-    for i, t in enumerate(targets):
+    for i, (t, figure) in enumerate(zip(targets, figures, strict=True)):
         rate = t["summary"]["requests_per_s"]
         y = head + i * (bar + gap)
         mid = y + bar / 2
-        ratio = t["ratios"][baseline["key"]]
         color = "#999999" if t is baseline else "#4c72b0"
         out += [
-            f'<text x="{left - 8}" y="{mid + 4}" text-anchor="end">{escape(t["label"])}</text>',
-            f'<rect x="{left}" y="{y}" width="{x(rate["median"]) - left:.1f}" height="{bar}" '
+            f'<text x="{left - 8:.1f}" y="{mid + 4}" text-anchor="end">{escape(t["label"])}</text>',
+            f'<rect x="{left:.1f}" y="{y}" width="{x(rate["median"]) - left:.1f}" height="{bar}" '
             f'fill="{color}"/>',
             f'<line x1="{x(rate["min"]):.1f}" x2="{x(rate["max"]):.1f}" y1="{mid}" y2="{mid}" '
             'stroke="black" stroke-width="1.5"/>',
-            f'<text x="{max(x(rate["max"]), x(rate["median"])) + 6:.1f}" y="{mid + 4}">'
-            f"{rate['median']:,.0f} ({ratio:.2f}x {escape(baseline['short'])})</text>",
+            f'<text x="{figures_x:.1f}" y="{mid + 4}">{escape(figure)}</text>',
         ]
     base_x = x(baseline["summary"]["requests_per_s"]["median"])
     out += [
         f'<line x1="{base_x:.1f}" x2="{base_x:.1f}" y1="{head - 6}" y2="{axis_y}" '
         'stroke="#c44e52" stroke-dasharray="4 3"/>',
-        f'<line x1="{left}" x2="{left + width}" y1="{axis_y}" y2="{axis_y}" stroke="black"/>',
+        f'<line x1="{left:.1f}" x2="{left + width:.1f}" y1="{axis_y}" y2="{axis_y}" '
+        'stroke="black"/>',
     ]
     out += [
         f'<text x="{x(tick):.1f}" y="{axis_y + 16}" text-anchor="middle" font-size="11">'

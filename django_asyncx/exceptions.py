@@ -21,6 +21,8 @@ the built-in or Django exception it is a kind of, so existing ``except`` clauses
         ├── UpstreamConnectionError (also ConnectionError): refused, reset, DNS failure...
         ├── UpstreamStatusError   the upstream answered 4xx/5xx; carries status and body
         ├── ResponseTooLarge      (also ValueError): the body exceeds max_body_size
+        ├── InvalidHeader         (also ValueError): a header name or value that cannot be
+        │                         sent (CR/LF: header injection)
         └── BlockedDestination    (also PermissionError): refused by the SSRF guard
 """
 
@@ -34,6 +36,7 @@ __all__ = [
     "AsyncxError",
     "BlockedDestination",
     "ConfigurationError",
+    "InvalidHeader",
     "LazyAccessError",
     "LifespanError",
     "MissingGreenletError",
@@ -171,6 +174,19 @@ class ResponseTooLarge(UpstreamError, ValueError):
     def __init__(self, message: str, *, method: str = "", url: str = "", limit: int) -> None:
         super().__init__(message, method=method, url=url)
         self.limit = limit
+
+
+class InvalidHeader(UpstreamError, ValueError):
+    """A call's header cannot be sent: ``header`` names it.
+
+    A CR, LF or NUL in a value would let whoever controls the value add headers or a whole
+    request (header injection); a name must be an HTTP token. The message names the header,
+    never its value, which may be a secret.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", header: str) -> None:
+        super().__init__(message, method=method, url=url)
+        self.header = header
 
 
 class BlockedDestination(UpstreamError, PermissionError):

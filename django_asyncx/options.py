@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from .exceptions import ConfigurationError
 
@@ -43,9 +44,12 @@ __all__ = [
     "Option",
     "Retry",
     "Timeout",
+    "header_name_error",
+    "header_value_error",
     "parse_asyncx",
     "parse_clients",
     "parse_executors",
+    "split_host_port",
 ]
 
 NATIVE_ENGINE = "django_asyncx.db.backends.postgresql"
@@ -292,28 +296,83 @@ def _statuses(value: object, where: str) -> frozenset[int]:
     return frozenset(value)
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def header_name_error(name: str) -> str | None:
+    """Why ``name`` cannot be an HTTP header name (RFC 9110 token), or ``None``."""
+    return (
+        None if name and _TOKEN.issuperset(name) else "a token (letters, digits, !#$%&'*+-.^_`|~)"
+    )
+
+
+def header_value_error(value: str) -> str | None:
+    """Why ``value`` cannot be sent as an HTTP header value, or ``None``."""
+    return "no CR, LF or NUL character" if any(c in value for c in "\r\n\0") else None
+
+
 def _headers(value: object, where: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise _invalid(where, value, "a dict of header name to header value, both str")
+    for name, item in value.items():
+        at = f'{where}["{name}"]'
+        if problem := header_name_error(name):
+            raise ConfigurationError(f"{at} is not a valid header name; accepted: {problem}")
+        if problem := header_value_error(item):
+            # The value is left out of the message: configured headers are often secrets.
+            raise ConfigurationError(f"{at} has a value that is not accepted; accepted: {problem}")
     return tuple(value.items())
+
+
+def _credential_headers(value: object, where: str) -> tuple[str, ...]:
+    accepted = "a list of header names (tokens), dropped on a redirect to another origin"
+    names = []
+    for index, item in enumerate(_items(value, where, accepted)):
+        if not isinstance(item, str) or header_name_error(item):
+            raise _invalid(f"{where}[{index}]", item, accepted)
+        names.append(item.lower())
+    return tuple(names)
+
+
+def split_host_port(entry: str) -> tuple[str, int | None]:
+    """``"host:port"``, ``"[v6]:port"``, ``"host"`` or ``"v6"`` into (host, port or ``None``).
+
+    Raises ``ValueError`` for a port that is not an int in 1-65535.
+    """
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else None
+        if rest and port is None:
+            raise ValueError(entry)
+    elif entry.count(":") == 1:
+        host, port = entry.split(":")
+    else:  # a name, an IPv4 address or a bare IPv6 address or network
+        host, port = entry, None
+    if port is None:
+        return host, None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(entry)
+    return host, int(port)
 
 
 def _allowed_hosts(value: object, where: str) -> tuple[str, ...]:
     accepted = (
         "a list of host names (a leading dot matches subdomains), IP addresses or networks "
-        "in CIDR notation"
+        "in CIDR notation, a name or an address with a port (host:port, [v6]:port; 1-65535) "
+        "to allow that port only"
     )
     hosts = []
     for index, item in enumerate(_items(value, where, accepted)):
         if not isinstance(item, str) or not item.strip(". ") or " " in item:
             raise _invalid(f"{where}[{index}]", item, accepted)
-        if "/" in item:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise _invalid(f"{where}[{index}]", item, accepted) from None
+        try:
+            host, _port = split_host_port(item)
+            if "/" in host:
+                ipaddress.ip_network(host, strict=False)
+        except ValueError:
+            raise _invalid(f"{where}[{index}]", item, accepted) from None
         hosts.append(item.lower().rstrip("."))
     return tuple(hosts)
 
@@ -321,8 +380,16 @@ def _allowed_hosts(value: object, where: str) -> tuple[str, ...]:
 def _base_url(value: object, where: str) -> str | None:
     if value is None:
         return None
+    accepted = "None or an absolute http:// or https:// URL with a host"
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise _invalid(where, value, "None or an absolute http:// or https:// URL")
+        raise _invalid(where, value, accepted)
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises for a port out of range)
+    except ValueError:
+        raise _invalid(where, value, accepted + " and a port in 1-65535") from None
+    if not parts.hostname or any(c in value for c in " \t\r\n\0"):
+        raise _invalid(where, value, accepted)
     return value
 
 
@@ -335,6 +402,7 @@ class ClientOptions:
     timeout: Timeout = Timeout()
     retries: Retry = Retry()
     headers: tuple[tuple[str, str], ...] = ()
+    credential_headers: tuple[str, ...] = ()
     limit: int = 100
     limit_per_host: int = 0
     allowed_hosts: tuple[str, ...] = ()
@@ -359,6 +427,8 @@ class ClientOptions:
                 changes[key] = Retry.parse(item, at)
             elif key == "headers":
                 changes[key] = _headers(item, at)
+            elif key == "credential_headers":
+                changes[key] = _credential_headers(item, at)
             elif key in ("limit", "limit_per_host", "max_redirects"):
                 changes[key] = _count(item, at, minimum=0)
             elif key == "max_body_size":

@@ -20,26 +20,37 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import ipaddress
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from functools import partialmethod
 from typing import Any, Final
+from urllib.parse import unquote
 
 import aiohttp
+from multidict import CIMultiDict
 from yarl import URL
 
 from django_asyncx.conf import asyncx_settings
 from django_asyncx.exceptions import (
     BlockedDestination,
     ConfigurationError,
+    InvalidHeader,
     UpstreamConnectionError,
     UpstreamError,
     UpstreamStatusError,
     UpstreamTimeout,
 )
 from django_asyncx.loops import LoopResource
-from django_asyncx.options import IDEMPOTENT_METHODS, ClientOptions, Retry, Timeout
+from django_asyncx.options import (
+    IDEMPOTENT_METHODS,
+    ClientOptions,
+    Retry,
+    Timeout,
+    header_name_error,
+    header_value_error,
+)
 
 from .fanout import gather as _deprecated_gather
 from .retry import Deadline, retry_delay
@@ -53,7 +64,7 @@ from .upstream_response import (
     _translate,
 )
 
-__all__ = ["DEFAULT", "Client", "get_client"]
+__all__ = ["DEFAULT", "Client", "confine_to_loopback", "get_client"]
 
 logger = logging.getLogger("django_asyncx.http")
 
@@ -67,6 +78,31 @@ DEFAULT: Final[Any] = _Default()
 """Sentinel for "use the client's setting" in per-call keyword arguments."""
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Dropped on a redirect to another origin, with the client's configured headers and its
+# credential_headers (as requests' rebuild_auth and httpx's _redirect_headers do).
+_CREDENTIALS = frozenset({"authorization", "cookie", "proxy-authorization"})
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
+
+# Client name -> how many Upstream.override_clients blocks confine it to loopback. A test
+# that overrides a client must not reach a real service through an absolute URL, a
+# redirect, or a Client got before the override.
+_confined: dict[str, int] = {}
+
+
+@contextmanager
+def confine_to_loopback(name: str) -> Iterator[None]:
+    """In the block, calls of client ``name`` to a non-loopback host fail loudly (tests)."""
+    _confined[name] = _confined.get(name, 0) + 1
+    try:
+        yield
+    finally:
+        _confined[name] -= 1
+        if not _confined[name]:
+            del _confined[name]
+
+
+def _origin(url: URL) -> tuple[str | None, str | None, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _retryable(error: UpstreamError) -> bool:
@@ -95,14 +131,20 @@ def _session_factory(options: ClientOptions) -> LoopResource[aiohttp.ClientSessi
             resolver=GuardedResolver(guard),
         )
         # No cookie jar: one session serves every user of the process, so a cookie set by
-        # an upstream for one request must not ride along on another user's call.
-        return aiohttp.ClientSession(
+        # an upstream for one request must not ride along on another user's call. No
+        # session headers: the configured headers go with each call, so that a redirect
+        # to another origin can leave them out.
+        session = aiohttp.ClientSession(
             connector=connector,
-            headers=dict(options.headers),
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
             timeout=aiohttp.ClientTimeout(total=None),
         )
+        # aiohttp resends an idempotent request once, on a new connection, when the server
+        # drops it; the retry policy already counts that attempt, so the upstream would see
+        # twice as many. The attribute has no public switch (aiohttp 3.10+).
+        session._retry_connection = False
+        return session
 
     async def close(session: aiohttp.ClientSession) -> None:
         await session.close()
@@ -136,6 +178,10 @@ def get_client(name: str = "default") -> Client:
 class Client:
     """Makes calls with one named client's options; see :func:`get_client`.
 
+    On a redirect to another origin (scheme, host or port) the call goes on without
+    ``Authorization``, ``Cookie``, ``Proxy-Authorization``, the configured ``headers`` and
+    the ``credential_headers``; a redirect from https to http is refused.
+
     Per-call keyword arguments override the client's options: ``timeout`` (seconds, a
     dict or a :class:`~django_asyncx.options.Timeout`), ``retries`` (a number of
     retries, a dict or a :class:`~django_asyncx.options.Retry`), ``idempotent``
@@ -150,6 +196,8 @@ class Client:
         self.context = context
         self._guard = Guard(options.allowed_hosts, allow_private=options.allow_private)
         self._base = URL(options.base_url) if options.base_url else None
+        configured = {name.lower() for name, _ in options.headers}
+        self._credentials = _CREDENTIALS | configured | set(options.credential_headers)
         self._sessions = _sessions.get(options) or _sessions.setdefault(
             options, _session_factory(options)
         )
@@ -237,6 +285,15 @@ class Client:
         json: Any = None, data: Any = None, timeout: Any, retries: Any,  # noqa: ASYNC109
         idempotent: bool | None = None, limit: int | None, raise_for_status: Any, stream: bool,
     ) -> AsyncIterator[Response | StreamResponse]:  # fmt: skip
+        current = get_client(self.config.name) if self.config.name in _confined else self
+        if current.config != self.config:  # got before the test's override_clients
+            async with current.bind(self.context)._call(
+                method, url, params=params, headers=headers, json=json, data=data,
+                timeout=timeout, retries=retries, idempotent=idempotent, limit=limit,
+                raise_for_status=raise_for_status, stream=stream,
+            ) as response:  # fmt: skip
+                yield response
+            return
         method = method.upper()
         target = self._url(url)
         public = _public_url(target)
@@ -251,8 +308,18 @@ class Client:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         context = self.context or current_context()
-        send_headers = dict(context.outbound_headers()) if context else {}
+        send_headers: CIMultiDict[str] = CIMultiDict(opts.headers)
+        send_headers.update(context.outbound_headers() if context else {})
         send_headers.update(headers or {})
+        for name, value in send_headers.items():
+            problem = header_name_error(name) or (
+                header_value_error(value) if isinstance(value, str) else "a str value"
+            )
+            if problem:
+                raise InvalidHeader(
+                    f"{method} {public}: header {name!r} cannot be sent; accepted: {problem}",
+                    method=method, url=public, header=name,
+                )  # fmt: skip
         session = await self.session()
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -329,22 +396,67 @@ class Client:
                 )
             return target
         # Like httpx: the path is appended to base_url's path, not resolved against it.
+        # Dot segments are resolved here, so none reaches a server that would resolve them
+        # above the base (../../admin, %2e%2e/, ..%2f, and ..;/ which some servers read as
+        # .. with a path parameter).
         base = self._base
-        path = base.raw_path.rstrip("/") + "/" + target.raw_path.lstrip("/")
+        segments: list[str] = []
+        parts = target.raw_path.lstrip("/").split("/")
+        for index, segment in enumerate(parts):
+            decoded = unquote(segment).split(";", 1)[0]
+            if decoded in (".", ".."):
+                if decoded == ".." and not segments:
+                    raise self._escape(url, base)
+                if decoded == "..":
+                    segments.pop()
+                if index == len(parts) - 1:
+                    segments.append("")
+            elif ".." in decoded.replace("\\", "/").split("/"):
+                raise self._escape(url, base)
+            else:
+                segments.append(segment)
+        path = base.raw_path.rstrip("/") + "/" + "/".join(segments)
         return base.with_path(path, encoded=True).with_query(target.raw_query_string or None)
+
+    def _escape(self, url: str, base: URL) -> BlockedDestination:
+        return BlockedDestination(
+            f"url {url!r} leaves the client's base_url {str(base)!r}; accepted: a path below "
+            "it (an absolute URL for anything else)",
+            host=base.raw_host or "", reason="path outside base_url",
+        )  # fmt: skip
+
+    def _check_destination(self, url: URL, previous: URL | None) -> None:
+        """Refuse what may not be followed or reached, before connecting to ``url``."""
+        host = url.raw_host or ""
+        if url.scheme not in ("http", "https"):
+            what = f"{url.scheme}: URL" if url.scheme else f"scheme-relative URL //{host}"
+            raise BlockedDestination(
+                f"refused {what}; only http and https are followed",
+                host=host, reason=f"scheme {url.scheme!r}",
+            )  # fmt: skip
+        if previous is not None and previous.scheme == "https" and url.scheme == "http":
+            raise BlockedDestination(
+                f"refused a redirect from https to http ({_public_url(url)}): it would send "
+                "the call in clear text",
+                host=host, reason="downgrade to http",
+            )  # fmt: skip
+        self._guard.check_literal(host, url.port)
+        if self.config.name in _confined and not _is_loopback(host):
+            raise BlockedDestination(
+                f"client {self.config.name!r} is overridden to a test upstream "
+                f"(override_clients), and {_public_url(url)} is not one; call the upstream's "
+                "URL or a relative path",
+                host=host, reason="not a test upstream",
+            )  # fmt: skip
 
     async def _send(
         self, session: aiohttp.ClientSession, method: str, url: URL, times: Timeout,
-        deadline: Deadline, *, params: Any, headers: dict[str, str], json: Any, data: Any,
+        deadline: Deadline, *, params: Any, headers: CIMultiDict[str], json: Any, data: Any,
     ) -> aiohttp.ClientResponse:  # fmt: skip
         """One attempt: send, following redirects ourselves so each hop is re-checked."""
+        previous: URL | None = None
         for _ in range(self.config.max_redirects + 1):
-            if url.scheme not in ("http", "https"):
-                raise BlockedDestination(
-                    f"refused {url.scheme}: URL; only http and https are followed",
-                    host=url.raw_host or "", reason=f"scheme {url.scheme!r}",
-                )  # fmt: skip
-            self._guard.check_literal(url.raw_host or "")
+            self._check_destination(url, previous)
             remaining = deadline.remaining()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError
@@ -359,16 +471,27 @@ class Client:
                 return raw
             raw.release()
             next_url = url.join(URL(location))
-            if (next_url.scheme, next_url.host, next_url.port) != (url.scheme, url.host, url.port):
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            if _origin(next_url) != _origin(url):
+                headers = CIMultiDict(
+                    (k, v) for k, v in headers.items() if k.lower() not in self._credentials
+                )
             if (raw.status == 303 and method != "HEAD") or (
                 raw.status in (301, 302) and method == "POST"
             ):
                 method, json, data = "GET", None, None
-            url, params = next_url, None
+            previous, url, params = url, next_url, None
         raise UpstreamError(
             f"{method} {_public_url(url)}: more than max_redirects={self.config.max_redirects} "
             "redirects",
             method=method,
             url=_public_url(url),
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

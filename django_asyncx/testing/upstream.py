@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,8 @@ from aiohttp import web
 from django.conf import settings
 from django.test import override_settings
 from multidict import CIMultiDict
+
+from django_asyncx.http.client import confine_to_loopback
 
 __all__ = ["RecordedRequest", "Upstream"]
 
@@ -58,11 +62,13 @@ class Upstream:
     """An aiohttp server on ``host`` (127.0.0.1) and a free port, in its own thread.
 
     Use it as a context manager, or :meth:`start`/:meth:`stop`. Requests to a path with no
-    route get a 404.
+    route get a 404. With ``ssl_context`` (a server-side context with its certificate
+    loaded) it serves https.
     """
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, ssl_context: ssl.SSLContext | None = None):
         self.host = host
+        self.ssl_context = ssl_context
         self.port = 0
         self.requests: list[RecordedRequest] = []
         self._routes: dict[str, tuple[frozenset[str] | None, Handler]] = {}
@@ -111,7 +117,7 @@ class Upstream:
         )
         try:
             await runner.setup()
-            site = web.TCPSite(runner, self.host, 0)
+            site = web.TCPSite(runner, self.host, 0, ssl_context=self.ssl_context)
             await site.start()
             server = site._server
             assert isinstance(server, asyncio.Server)
@@ -131,8 +137,10 @@ class Upstream:
 
     @property
     def url(self) -> str:
-        """The server's base URL, ``http://127.0.0.1:<port>``."""
-        return f"http://{self.host}:{self.port}"
+        """The server's base URL, ``http://127.0.0.1:<port>`` (``https``, ``[::1]``...)."""
+        scheme = "https" if self.ssl_context else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
     def url_for(self, path: str) -> str:
         """The absolute URL of ``path`` on this server."""
@@ -227,10 +235,35 @@ class Upstream:
         """``override_settings`` pointing the named clients (default: ``"default"``) here.
 
         Other ``ASYNCX`` keys and other clients are kept. Use it as a context manager or a
-        decorator.
+        decorator. While it is on, no call of these clients leaves the machine: a call to a
+        host that is not loopback (an absolute URL to the real service, a redirect there)
+        raises :class:`~django_asyncx.exceptions.BlockedDestination` naming the override,
+        and a ``Client`` got before the override (at import time) calls this server too.
         """
+        names = names or ("default",)
         current = dict(getattr(settings, "ASYNCX", {}))
         clients = dict(current.get("HTTP_CLIENTS", {}))
-        for name in names or ("default",):
+        for name in names:
             clients[name] = {**clients.get(name, {}), **self.client_settings(**options)}
-        return override_settings(ASYNCX={**current, "HTTP_CLIENTS": clients})
+        return _ClientsOverride(names, ASYNCX={**current, "HTTP_CLIENTS": clients})
+
+
+class _ClientsOverride(override_settings):
+    """``override_settings`` that also confines the overridden clients to loopback."""
+
+    def __init__(self, names: tuple[str, ...], **settings: Any) -> None:
+        super().__init__(**settings)
+        self.names = names
+        self.confinement: ExitStack | None = None
+
+    def enable(self) -> None:
+        super().enable()
+        self.confinement = ExitStack()
+        for name in self.names:
+            self.confinement.enter_context(confine_to_loopback(name))
+
+    def disable(self) -> None:
+        if self.confinement is not None:
+            self.confinement.close()
+            self.confinement = None
+        super().disable()

@@ -90,6 +90,18 @@ DATABASES = {
 # (sync code such as migrate keeps psycopg).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_asyncx.db.backends.postgresql"
+# On SQLite, concurrent writers (the bridge's pool threads) queue for the write lock instead of
+# failing with "database is locked": every transaction takes the lock when it begins
+# (IMMEDIATE, so a reader never has to upgrade to a writer mid-transaction), waits up to
+# 20 s for it, and WAL lets readers run while one writer writes.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
@@ -126,7 +138,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "static/"  # served by the example itself (config/urls.py), DEBUG or not
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGGING = {

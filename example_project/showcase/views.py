@@ -1,9 +1,10 @@
 """One view per decorator, and an async list view, over django.contrib.auth's users."""
 
 import asyncio
+import math
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from django_asyncx.views import (
     AsyncListView,
@@ -18,7 +19,16 @@ from django_asyncx.views import (
 @timeout(1)
 async def slow(request: HttpRequest) -> HttpResponse:
     """Sleeps ``?seconds=`` (default 2): over 1 s, the view is cancelled and answers 504."""
-    await asyncio.sleep(float(request.GET.get("seconds", "2")))
+    raw = request.GET.get("seconds", "2")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= 60:  # also false for nan
+        return HttpResponseBadRequest(
+            f"seconds={raw!r} is not accepted: give a number of seconds from 0 to 60\n"
+        )
+    await asyncio.sleep(seconds)
     return HttpResponse("finished in time\n")
 
 

@@ -43,3 +43,12 @@ async def test_showcase_views():
     with count_hops() as hops:
         await arequest(app, "GET", "/stats/")  # a cache hit
     assert hops.count == 0
+
+
+@override_settings(ROOT_URLCONF="showcase.urls", MIDDLEWARE=MIDDLEWARE, CACHES=CACHES)
+@pytest.mark.parametrize("seconds", ["abc", "nan", "-1", "inf", ""])
+async def test_slow_rejects_a_duration_that_is_not_a_number_of_seconds(seconds):
+    response = await arequest(ASGIHandler(), "GET", f"/slow/?seconds={seconds}")
+    assert response.status == 400
+    assert f"seconds={seconds!r} is not accepted" in response.body.decode()
+    assert "from 0 to 60" in response.body.decode()

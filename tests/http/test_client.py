@@ -10,7 +10,9 @@ import pytest
 from aiohttp import web
 
 from django_asyncx.exceptions import (
+    BlockedDestination,
     ConfigurationError,
+    InvalidHeader,
     ResponseTooLarge,
     UpstreamConnectionError,
     UpstreamStatusError,
@@ -494,3 +496,99 @@ async def test_a_timeout_object_per_call(upstream, client):
     with pytest.raises(UpstreamTimeout) as info:
         await client.get("/slow", timeout=Timeout(total=None, connect=1, read=0.2), retries=0)
     assert info.value.phase == "read"
+
+
+def _reset_connection_route(upstream, path):
+    async def reset(request):
+        # Close the TCP connection without an answer: the client sees a disconnect.
+        request.transport.close()
+        return web.Response()
+
+    upstream.route(path, reset)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize("max_retries", [0, 2])
+async def test_the_upstream_sees_exactly_one_plus_max_retries_attempts(
+    upstream, client, method, max_retries
+):
+    _reset_connection_route(upstream, "/reset")
+    policy = Retry(max_retries=max_retries, backoff=0.01, max_backoff=0.01)
+    with pytest.raises(UpstreamConnectionError):
+        await client.request(method, "/reset", retries=policy)
+    assert upstream.request_count == 1 + max_retries
+    assert upstream.connection_count == 1 + max_retries
+
+
+async def test_retries_zero_in_the_client_settings_means_one_attempt(upstream):
+    _reset_connection_route(upstream, "/reset")
+    with upstream.override_clients("default", retries=0), pytest.raises(UpstreamConnectionError):
+        await get_client().get("/reset")
+    assert upstream.request_count == 1
+    assert upstream.connection_count == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../admin",
+        "../admin",
+        "/../../admin",
+        "items/../../../admin",
+        "%2e%2e/%2e%2e/admin",
+        "%2E%2E/admin",
+        ".%2e/admin",
+        "..%2fadmin",
+        "..%5cadmin",
+        "..;/admin",
+    ],
+)
+async def test_a_path_leaving_the_base_url_is_refused(upstream, path):
+    upstream.route("/admin", text="admin")
+    upstream.route("/api/admin", text="api admin")
+    with (
+        upstream.override_clients("default", base_url=upstream.url_for("/api/v1/")),
+        pytest.raises(BlockedDestination, match="leaves the client's base_url") as info,
+    ):
+        await get_client().get(path)
+    assert info.value.reason == "path outside base_url"
+    assert upstream.request_count == 0
+
+
+async def test_a_scheme_relative_url_does_not_leave_the_base_url(upstream):
+    with (
+        upstream.override_clients("default", base_url=upstream.url_for("/api/v1/")),
+        pytest.raises(BlockedDestination, match=r"scheme-relative URL //127\.0\.0\.1"),
+    ):
+        await get_client().get(f"//127.0.0.1:{upstream.port}/admin")
+    assert upstream.request_count == 0
+
+
+async def test_dot_segments_inside_the_base_url_are_resolved(upstream):
+    upstream.route("/api/v1/items", text="items")
+    with upstream.override_clients("default", base_url=upstream.url_for("/api/v1")):
+        assert (await get_client().get("users/../items")).text() == "items"
+        assert (await get_client().get("./items")).text() == "items"
+    assert [r.path for r in upstream.requests] == ["/api/v1/items", "/api/v1/items"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Note": "a\r\nX-Injected: 1"}, {"X-Note": "a\nb"}, {"X-Note": "a\rb"}],
+)
+async def test_a_header_value_with_cr_or_lf_raises_invalid_header_naming_it(
+    upstream, client, headers
+):
+    upstream.route("/x", text="x")
+    with pytest.raises(InvalidHeader, match="X-Note") as info:
+        await client.get("/x", headers=headers)
+    assert info.value.header == "X-Note"
+    assert isinstance(info.value, ValueError)
+    assert "X-Injected: 1" not in str(info.value)  # the value may be a secret: not echoed
+    assert upstream.request_count == 0
+
+
+async def test_a_header_name_that_is_not_a_token_raises_invalid_header(upstream, client):
+    with pytest.raises(InvalidHeader, match="X-Bad Name"):
+        await client.get("/x", headers={"X-Bad Name": "v"})
+    assert upstream.request_count == 0

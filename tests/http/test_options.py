@@ -71,12 +71,32 @@ def test_a_number_as_timeout_is_the_total_and_an_int_as_retries_is_max_retries()
         ({"github": {"limit": -1}}, '["github"]["limit"]', ">= 0"),
         ({"github": {"bas_url": "x"}}, '["github"]', "base_url, timeout"),
         ({"github": []}, '["github"]', "a dict with keys"),
+        (
+            {"api": {"headers": {"X-Key": "k\r\nX-Injected: 1"}}},
+            '["api"]["headers"]["X-Key"]',
+            "no CR, LF or NUL",
+        ),
+        ({"api": {"headers": {"X-Key": "k\n"}}}, '["api"]["headers"]["X-Key"]', "no CR, LF"),
+        ({"api": {"headers": {"X Key": "k"}}}, '["api"]["headers"]["X Key"]', "a token"),
+        ({"api": {"base_url": "http://"}}, '["api"]["base_url"]', "with a host"),
+        ({"api": {"base_url": "https:///path"}}, '["api"]["base_url"]', "with a host"),
+        ({"api": {"base_url": "http://h:99999"}}, '["api"]["base_url"]', "port"),
+        ({"api": {"base_url": "http://a b/"}}, '["api"]["base_url"]', "with a host"),
+        ({"api": {"credential_headers": "X-Key"}}, '["api"]["credential_headers"]', "a list"),
+        (
+            {"api": {"credential_headers": ["X Key"]}},
+            '["api"]["credential_headers"][0]',
+            "header names",
+        ),
+        ({"api": {"allowed_hosts": ["a.example:http"]}}, '["api"]["allowed_hosts"][0]', "port"),
+        ({"api": {"allowed_hosts": ["a.example:0"]}}, '["api"]["allowed_hosts"][0]', "port"),
     ],
 )
 def test_invalid_client_options_name_the_nested_key(clients, key, accepted):
     with pytest.raises(ConfigurationError) as info:
         validate({"HTTP_CLIENTS": clients})
     message = str(info.value)
+    assert "X-Injected: 1" not in message  # a header value may be a secret
     assert f'ASYNCX["HTTP_CLIENTS"]{key}' in message
     assert accepted in message
 
@@ -124,3 +144,54 @@ async def test_per_call_options_are_validated_with_the_argument_named(upstream):
         with pytest.raises(ConfigurationError, match=r"retries has unknown key 'backof'"):
             await get_client().get("/", retries={"backof": 1})
     assert upstream.request_count == 0
+
+
+def test_credential_headers_and_host_port_entries_are_normalised():
+    clients = validate(
+        {
+            "HTTP_CLIENTS": {
+                "api": {
+                    "credential_headers": ["X-Api-Key"],
+                    "allowed_hosts": ["API.internal:8443", "[::1]:8001", "10.0.0.1:80"],
+                }
+            }
+        }
+    )["HTTP_CLIENTS"]
+    assert clients["api"].credential_headers == ("x-api-key",)
+    assert clients["api"].allowed_hosts == ("api.internal:8443", "[::1]:8001", "10.0.0.1:80")
+
+
+def test_header_injection_in_settings_fails_the_check_and_the_first_read():
+    from django_asyncx.checks import check_settings
+
+    config = {"HTTP_CLIENTS": {"api": {"headers": {"X-Key": "k\r\nX: 1"}}}}
+    with override_settings(ASYNCX=config):
+        errors = check_settings()
+        with pytest.raises(ConfigurationError, match=r'\["api"\]\["headers"\]\["X-Key"\]'):
+            asyncx_settings.HTTP_CLIENTS  # noqa: B018
+    assert [e.id for e in errors] == ["asyncx.E001"]
+    assert 'ASYNCX["HTTP_CLIENTS"]["api"]["headers"]["X-Key"]' in errors[0].msg
+    with override_settings(ASYNCX={"HTTP_CLIENTS": {"api": {"base_url": "http://"}}}):
+        errors = check_settings()
+    assert 'ASYNCX["HTTP_CLIENTS"]["api"]["base_url"]' in errors[0].msg
+
+
+def test_manage_py_check_reports_a_hostless_base_url(tmp_path):
+    import subprocess
+    import sys
+
+    settings_file = tmp_path / "hostless_settings.py"
+    settings_file.write_text(
+        "SECRET_KEY = 'x'\n"
+        "INSTALLED_APPS = ['django_asyncx']\n"
+        "ASYNCX = {'HTTP_CLIENTS': {'api': {'base_url': 'http://'}}}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"],
+        env={"PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "hostless_settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert 'ASYNCX["HTTP_CLIENTS"]["api"]["base_url"]' in result.stderr

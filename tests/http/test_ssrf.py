@@ -8,6 +8,7 @@ from aiohttp import web
 from django_asyncx.exceptions import BlockedDestination, UpstreamError
 from django_asyncx.http import get_client
 from django_asyncx.http.ssrf import Guard, GuardedResolver, address_refusal
+from django_asyncx.testing.upstream import Upstream
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,62 @@ async def test_max_redirects_zero_returns_the_redirect(upstream):
         response = await get_client().get("/a")
     assert response.status == 302
     assert response.headers["Location"] == "/b"
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("2002:7f00:1::", "loopback (6to4 of 127.0.0.1)"),
+        ("2002:a9fe:a9fe::1", "link-local (6to4 of 169.254.169.254)"),
+        ("64:ff9b::7f00:1", "loopback (NAT64 of 127.0.0.1)"),
+        ("64:ff9b::a9fe:a9fe", "link-local (NAT64 of 169.254.169.254)"),
+        # Teredo: server 65.54.227.120, client 127.0.0.1 stored inverted (0x80ff:fffe).
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback (Teredo of 127.0.0.1)"),
+    ],
+)
+async def test_ipv6_addresses_embedding_a_refused_ipv4_address_are_refused(
+    upstream, address, reason
+):
+    assert address_refusal(ipaddress.ip_address(address)) == reason
+    with pytest.raises(BlockedDestination) as info:
+        await get_client().get(f"http://[{address}]:{upstream.port}/", timeout=2, retries=0)
+    assert info.value.reason == reason
+    assert upstream.request_count == 0
+
+
+async def test_a_bare_allowed_host_allows_every_port_of_that_host(upstream):
+    with Upstream() as other:
+        other.route("/landed", text="other port")
+        upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
+        with upstream.override_clients("default", allow_private=False, allowed_hosts=["127.0.0.1"]):
+            assert (await get_client().get("/go")).text() == "other port"
+
+
+async def test_a_host_port_entry_allows_that_port_only_redirects_included(upstream):
+    upstream.route("/", text="allowed port")
+    with Upstream() as other:
+        other.route("/landed", text="other port")
+        upstream.route("/go", status=302, headers={"Location": other.url_for("/landed")})
+        entries = [f"127.0.0.1:{upstream.port}", f"localhost:{upstream.port}"]
+        with upstream.override_clients("default", allow_private=False, allowed_hosts=entries):
+            client = get_client()
+            assert (await client.get("/")).text() == "allowed port"
+            local = f"http://localhost:{upstream.port}/"
+            assert (await client.get(local)).text() == "allowed port"
+            with pytest.raises(BlockedDestination) as info:
+                await client.get("/go")
+            with pytest.raises(BlockedDestination):
+                await client.get(f"http://localhost:{other.port}/landed")
+        assert info.value.host == "127.0.0.1"
+        assert other.request_count == 0
+
+
+async def test_an_ipv6_host_port_entry(upstream):
+    with Upstream(host="::1") as v6:
+        v6.route("/", text="v6")
+        with v6.override_clients(
+            "default", allow_private=False, allowed_hosts=[f"[::1]:{v6.port}"]
+        ):
+            assert (await get_client().get("/")).text() == "v6"
+            with pytest.raises(BlockedDestination):
+                await get_client().get(f"http://[::1]:{upstream.port}/")

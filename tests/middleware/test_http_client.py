@@ -8,7 +8,7 @@ from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.test import AsyncClient, override_settings
 
-from django_asyncx.exceptions import UpstreamStatusError
+from django_asyncx.exceptions import InvalidHeader, UpstreamStatusError
 from django_asyncx.middleware import HttpClientMiddleware
 
 MIDDLEWARE = ["django_asyncx.middleware.HttpClientMiddleware"]
@@ -161,3 +161,42 @@ def test_an_unknown_client_fails_when_the_middleware_loads():
         pytest.raises(ConfigurationError, match=r'.nope.*ASYNCX\["HTTP_CLIENTS"\]'),
     ):
         HttpClientMiddleware(get_response)
+
+
+async def test_a_header_injection_becomes_a_502_naming_no_value(views, upstream):
+    with with_middleware_options(error_responses=True):
+        response = await views.get("/note/", {"note": "x\r\nX-Injected: 1"})
+    assert response.status_code == 502
+    assert response.content == b"An upstream service failed.\n"
+    assert upstream.request_count == 0
+
+
+async def test_a_header_injection_without_error_responses_raises_invalid_header(views, upstream):
+    with pytest.raises(InvalidHeader, match="X-Note"):
+        await views.get("/note/", {"note": "x\nX-Injected: 1"})
+    assert upstream.request_count == 0
+
+
+async def test_tracestate_is_truncated_to_512_characters_by_whole_members(views, upstream):
+    members = [f"vendor{i}=" + "v" * 190 for i in range(40)]  # 8,000 characters or so
+    tracestate = ",".join(members)
+    await views.get("/fanout/", headers={"traceparent": TRACEPARENT, "tracestate": tracestate})
+    for request in upstream.requests:
+        sent = request.headers["tracestate"]
+        assert len(sent) <= 512
+        assert sent == ",".join(members[:2])  # whole members, from the left
+
+
+async def test_tracestate_keeps_32_members_then_drops_long_ones_first(views, upstream):
+    long_member = "big=" + "x" * 200
+    members = [f"k{i:02d}=" + "v" * 10 for i in range(40)]
+    tracestate = ",".join([members[0], long_member, *members[1:]])
+    await views.get("/fanout/", headers={"traceparent": TRACEPARENT, "tracestate": tracestate})
+    # 32 members kept (the long one among them) are 669 characters: the one over 128
+    # characters goes first, which is enough.
+    assert upstream.requests[0].headers["tracestate"] == ",".join(members[:31])
+
+
+async def test_a_short_tracestate_is_forwarded_without_empty_members(views, upstream):
+    await views.get("/fanout/", headers={"traceparent": TRACEPARENT, "tracestate": "a=1, ,b=2 ,"})
+    assert upstream.requests[0].headers["tracestate"] == "a=1,b=2"

@@ -24,8 +24,15 @@ async def upstream_path(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse(response.text())
 
 
+async def with_note(request: HttpRequest) -> HttpResponse:
+    # A header value taken from user input, as a view might forward it.
+    response = await request.http.get("/a", headers={"X-Note": request.GET["note"]})
+    return HttpResponse(response.text())
+
+
 urlpatterns = [
     path("fanout/", fanout),
     path("named/", named),
     path("call/<str:name>/", upstream_path),
+    path("note/", with_note),
 ]

@@ -1,5 +1,11 @@
 """Service discovery for test suites: URLs to DATABASES entries, the embedded PostgreSQL."""
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -47,6 +53,46 @@ def test_embedded_postgres_serves_real_queries(tmp_path_factory):
         version = conn.execute("SHOW server_version_num").fetchone()[0]
         assert int(version) >= 140000
         assert conn.execute("SELECT 6 * 7").fetchone()[0] == 42
+
+
+_EMBEDDED_IN_A_MINIMAL_ENVIRONMENT = """
+import os, shutil, sys
+from pathlib import Path
+
+import psycopg
+
+from django_asyncx.testing import services
+
+assert "/usr/sbin" not in os.environ["PATH"].split(os.pathsep)
+with services._system_tools_on_path():
+    # As root, embedded-postgres runs useradd by name when its system user is missing.
+    assert os.geteuid() != 0 or shutil.which("useradd"), os.environ["PATH"]
+entry = services.database_settings(services.embedded_postgres_url(Path(sys.argv[1])))
+with psycopg.connect(host=entry["HOST"], user=entry["USER"], dbname=entry["NAME"]) as conn:
+    print(conn.execute("SELECT 6 * 7").fetchone()[0])
+"""
+
+
+def test_embedded_postgres_starts_without_sbin_on_path(tmp_path):
+    # A clean shell (env -i, cron, a container) may lack /usr/sbin, where useradd lives; the
+    # server starts from a fresh data directory all the same (the server stops with the
+    # process that started it, so the query runs there).
+    script = textwrap.dedent(_EMBEDDED_IN_A_MINIMAL_ENVIRONMENT)
+    environment = {
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "pgdata")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["42"]
 
 
 def test_missing_service_skips_or_fails_by_environment(monkeypatch):
