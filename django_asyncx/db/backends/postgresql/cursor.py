@@ -24,7 +24,7 @@ from django_asyncx.db.greenlet import await_only
 
 from .errors import breaks_connection, is_argument_error, translate_error
 from .query import adapt_query
-from .results import Converter, column_converters
+from .results import Converter, column_converters, type_display
 
 __all__ = ["Column", "NativeConnection", "NativeCursor", "NativeServerCursor"]
 
@@ -71,11 +71,16 @@ class Column(NamedTuple):
     scale: int | None = None
     null_ok: bool | None = None
 
+    @property
+    def type_display(self) -> str:
+        """The type's name as psycopg shows it (``int4``, ``"char"[]``)."""
+        return type_display(self.type_code)
+
 
 # Re-renders a statement with extra casts for some arguments (see Adapted.render).
 Render = Callable[[Mapping[int, str]], str | None]
 # Types a string parameter goes to as is.
-_TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "char", "citext"})
+_TEXTUAL = frozenset({"text", "varchar", "bpchar", "name", "unknown", "citext"})
 
 
 def _type_name(kind: Any) -> str:
@@ -134,6 +139,11 @@ class NativeConnection:
         self._converters: dict[str, tuple[Converter, ...] | None] = {}
         self._rewrites: dict[tuple[str, tuple[int, ...]], str] = {}
         self.broken = False
+
+    def set_tzinfo(self, tzinfo: datetime.tzinfo | None) -> None:
+        """Give datetimes in ``tzinfo`` from now on (the wrapper's time zone changed)."""
+        self.tzinfo = tzinfo
+        self._converters.clear()
 
     @property
     def closed(self) -> bool:

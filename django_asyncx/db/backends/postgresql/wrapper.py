@@ -28,8 +28,11 @@ from django_asyncx.options import NativeOptions
 from .base import DatabaseWrapper
 from .cursor import NativeConnection, NativeCursor, NativeServerCursor
 from .errors import translate_error
+from .features import NativeFeatures
+from .introspection import NativeIntrospection
 from .query import split_placeholders
 from .results import configure_connection
+from .schema import NativeSchemaEditor
 
 __all__ = ["NativeDatabaseWrapper", "NativeOperations"]
 
@@ -95,6 +98,9 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     """A PostgreSQL ``DatabaseWrapper`` whose connection is asyncpg, for one greenlet at a time."""
 
     ops_class = NativeOperations
+    SchemaEditorClass = NativeSchemaEditor
+    features_class = NativeFeatures
+    introspection_class = NativeIntrospection
     connection: NativeConnection | None
 
     def __init__(
@@ -228,10 +234,15 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     def create_cursor(self, name: str | None = None) -> NativeCursor:
         """A client cursor, or a named server-side one for ``iterator()``."""
         _require_greenlet("create_cursor")
-        assert self.connection is not None
+        connection = self.connection
+        assert connection is not None
+        if connection.tzinfo != self.timezone:
+            # The time zone changed on an open connection (TIME_ZONE of the alias, as
+            # psycopg's loaders follow it per cursor).
+            connection.set_tzinfo(self.timezone)
         if name:
-            return _SlotCursor(self, self.connection, name, withhold=self.connection.autocommit)
-        return NativeCursor(self.connection)
+            return _SlotCursor(self, connection, name, withhold=connection.autocommit)
+        return NativeCursor(connection)
 
     def chunked_cursor(self) -> Any:
         """A server-side cursor named after a free slot of this connection.

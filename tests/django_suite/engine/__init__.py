@@ -1,0 +1,1 @@
+"""The harness ENGINE of the native run (see :mod:`.base`)."""
