@@ -34,7 +34,7 @@ def test_every_cookbook_recipe_is_loaded_by_a_test(recipe):
 # which the formatter leaves alone.
 INLINE_RECIPE = re.compile(
     r"<!-- recipe: (?P<path>\S+)(?: lines (?P<first>\d+)-(?P<last>\d+))? -->\n"
-    r"```(?:python|\{code-block\} python)\n(?P<code>.*?)```\n",
+    r"```(?:python|nginx|ini|\{code-block\} python)\n(?P<code>.*?)```\n",
     re.DOTALL,
 )
 PAGES = sorted(DOCS.glob("*.md"))
