@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from contextvars import ContextVar, Token
-from types import TracebackType
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from django_asyncx.types import ExcInfo
 
 from .testing import run_on_test_connection
 
@@ -102,15 +103,10 @@ class acapture_queries:
         self._token = observers.set((*observers.get(), self._recorder))
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         assert self._token is not None
         observers.reset(self._token)
-        await run_on_test_connection(self._here.__exit__, exc_type, exc, traceback)
+        await run_on_test_connection(self._here.__exit__, *exc_info)
 
     @property
     def captured_queries(self) -> list[dict[str, Any]]:
@@ -135,14 +131,9 @@ class aassert_num_queries(acapture_queries):
         super().__init__(using)
         self.num = num
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await super().__aexit__(exc_type, exc, traceback)
-        if exc_type is not None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
+        await super().__aexit__(*exc_info)
+        if exc_info[0] is not None:
             return
         executed = len(self)
         if executed != self.num:

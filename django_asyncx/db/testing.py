@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from functools import partial
-from types import TracebackType
 from typing import Any
 
 from asgiref.current_thread_executor import CurrentThreadExecutor
@@ -40,6 +39,7 @@ from django.db import transaction as django_transaction
 from django.db.utils import DatabaseError
 
 from django_asyncx.exceptions import TransactionTaskError
+from django_asyncx.types import ExcInfo
 
 from .block import Block, committing, finish, foreign_task_error, task_block
 
@@ -226,18 +226,13 @@ class RoutedAtomic:
                 'on separate connections (the bound is ASYNCX["TEST_WAIT_TIMEOUT"]).'
             ) from None
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         assert self._atomic is not None
         assert self._block is not None
         if self._token is not None:
             self._block.closing = True
         try:
-            await finish(run_on_test_connection(self._exit, exc_type, exc, traceback))
+            await finish(run_on_test_connection(self._exit, *exc_info))
         finally:
             self._close()
 

@@ -36,7 +36,6 @@ import concurrent.futures
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial, wraps
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, async_to_sync, iscoroutinefunction
@@ -45,6 +44,7 @@ from django.db import transaction as django_transaction
 
 from django_asyncx.exceptions import ConfigurationError
 from django_asyncx.executors import Lane, aget_executor
+from django_asyncx.types import ExcInfo
 
 from .block import Block, committing, current_block, finish, foreign_task_error, task_block
 from .bridge import NATIVE, _path, run_in_db
@@ -147,21 +147,16 @@ class AsyncAtomic:
         self._delegates.append(None)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         delegate = self._delegates.pop()
         if delegate is not None:
-            await delegate.__aexit__(exc_type, exc, tb)
+            await delegate.__aexit__(*exc_info)
             return
         block, outermost, django_atomic, token = self._entered.pop()
         if outermost:
             block.closing = True
         try:
-            await finish(_on_block_thread(self._exit, django_atomic, outermost, exc))
+            await finish(_on_block_thread(self._exit, django_atomic, outermost, exc_info[1]))
         finally:
             block.levels.pop()
             if outermost:

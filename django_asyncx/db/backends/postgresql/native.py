@@ -41,7 +41,7 @@ import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from functools import partial
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -59,6 +59,7 @@ from django_asyncx.db.testing import (
 )
 from django_asyncx.exceptions import ConfigurationError, TransactionTaskError
 from django_asyncx.options import NATIVE_ENGINE
+from django_asyncx.types import ExcInfo
 
 from .base import DatabaseWrapper
 from .pool import WrapperPool, get_pool
@@ -361,20 +362,15 @@ class NativeAtomic:
             self._finish()
             raise
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: *ExcInfo) -> None:
         if self._routed is not None:
             routed, self._routed = self._routed, None
-            await routed.__aexit__(exc_type, exc, traceback)
+            await routed.__aexit__(*exc_info)
             return
         assert self._binding is not None
         assert self._atomic is not None
         try:
-            await self._binding.run(self._atomic.__exit__, exc_type, exc, traceback)
+            await self._binding.run(self._atomic.__exit__, *exc_info)
         finally:
             self._finish()
 
