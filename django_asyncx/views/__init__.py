@@ -41,19 +41,9 @@ if TYPE_CHECKING:
         AsyncUserPassesTestMixin,
     )
 
-__all__ = [
-    "AsyncCreateView",
-    "AsyncDeleteView",
-    "AsyncDetailView",
-    "AsyncFormView",
-    "AsyncListView",
-    "AsyncLoginRequiredMixin",
-    "AsyncPermissionRequiredMixin",
-    "AsyncRedirectView",
-    "AsyncTemplateView",
-    "AsyncUpdateView",
-    "AsyncUserPassesTestMixin",
-    "AsyncView",
+# Grouped as the docs present them: decorators, then the generic views in the order of Django's
+# own modules (base, detail, list, edit), then the access mixins.
+__all__ = [  # noqa: RUF022
     "async_view",
     "cache_page",
     "condition",
@@ -61,6 +51,18 @@ __all__ = [
     "last_modified",
     "limit_concurrency",
     "timeout",
+    "AsyncView",
+    "AsyncTemplateView",
+    "AsyncRedirectView",
+    "AsyncDetailView",
+    "AsyncListView",
+    "AsyncFormView",
+    "AsyncCreateView",
+    "AsyncUpdateView",
+    "AsyncDeleteView",
+    "AsyncLoginRequiredMixin",
+    "AsyncPermissionRequiredMixin",
+    "AsyncUserPassesTestMixin",
 ]
 
 __getattr__ = lazy_exports(
