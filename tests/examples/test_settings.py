@@ -77,9 +77,9 @@ def test_postgresql_over_a_unix_socket_url(asyncx_fresh_postgres_database, djang
         assert Author.objects.using("socket").count() == 2
 
 
-def test_channel_layer_is_in_memory_without_redis_url_and_channels_redis_with_it(redis_url):
+def test_channel_layer_is_in_memory_without_redis_url_and_channels_redis_with_it(asyncx_redis_url):
     code = (
         "from channels.layers import get_channel_layer; print(type(get_channel_layer()).__name__)"
     )
     assert shell({"REDIS_URL": ""}, code) == "InMemoryChannelLayer"
-    assert shell({"REDIS_URL": redis_url}, code) == "RedisChannelLayer"
+    assert shell({"REDIS_URL": asyncx_redis_url}, code) == "RedisChannelLayer"

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.servers
 
 
 @pytest.fixture
-def project(tmp_path, redis_url):
-    project = ChatProject(f"sqlite:///{tmp_path / 'chat.sqlite3'}", redis_url=redis_url)
+def project(tmp_path, asyncx_redis_url):
+    project = ChatProject(f"sqlite:///{tmp_path / 'chat.sqlite3'}", redis_url=asyncx_redis_url)
     project.prepare("ann", "bob", "dan")
     return project
 

@@ -81,9 +81,9 @@ def listening(port):
 
 
 @pytest.fixture
-def deployment(tmp_path, redis_url):
+def deployment(tmp_path, asyncx_redis_url):
     nginx = nginx_binary()
-    project = ChatProject(f"sqlite:///{tmp_path / 'chat.sqlite3'}", redis_url=redis_url)
+    project = ChatProject(f"sqlite:///{tmp_path / 'chat.sqlite3'}", redis_url=asyncx_redis_url)
     project.prepare("ann", "bob")
     daphne_sock, uvicorn_sock = tmp_path / "daphne.sock", tmp_path / "uvicorn.sock"
     port = free_port()

@@ -130,14 +130,16 @@ def test_event_stream_refuses_what_it_cannot_stream():
         EventStream(nothing(), heartbeat=0)
 
 
-async def test_on_redis_a_stream_that_goes_away_leaves_no_member_in_the_group(redis_url):
+async def test_on_redis_a_stream_that_goes_away_leaves_no_member_in_the_group(asyncx_redis_url):
     import redis.asyncio as redis
 
     group = f"room-{uuid.uuid4().hex[:8]}"
     key = f"asgi:group:{group}"  # where channels_redis keeps the group's members
-    client = redis.Redis.from_url(redis_url)
-    with LiveServer("tests.realtime.sse_app.asgi:application", cwd=ROOT,
-                    env={**ENV, "REDIS_URL": redis_url}, ready_path="/stats/") as live:  # fmt: skip
+    client = redis.Redis.from_url(asyncx_redis_url)
+    env = {**ENV, "REDIS_URL": asyncx_redis_url}
+    with LiveServer(
+        "tests.realtime.sse_app.asgi:application", cwd=ROOT, env=env, ready_path="/stats/"
+    ) as live:
         async with aiohttp.ClientSession() as session:
             responses = [await session.get(f"{live.url}/group/{group}/") for _ in range(3)]
             for response in responses:
