@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import django
 import psycopg
 from django.db.backends.postgresql.introspection import DatabaseIntrospection
+
+# Django's own introspection names hstore columns by name from 6.1 on, by oid before.
+_HSTORE_BY_NAME = django.VERSION >= (6, 1)
 
 __all__ = ["NativeIntrospection"]
 
@@ -41,7 +45,7 @@ def _sized(info: Any, oid: int, fmod: int, typlen: int, typname: str) -> Any:
     type_info = psycopg.adapters.types.get(oid)
     internal_size = typlen if typlen >= 0 else None  # psycopg: None for variable sizes
     sizes: dict[str, Any] = {"internal_size": internal_size}
-    if typname == "hstore":
+    if typname == "hstore" and _HSTORE_BY_NAME:
         sizes["type_code"] = "hstore"  # its oid differs between databases, as in Django
     if type_info is not None:
         display_size = type_info.get_display_size(fmod)
