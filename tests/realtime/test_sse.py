@@ -102,7 +102,10 @@ async def test_a_stream_follows_a_channel_layer_group_and_leaves_it_on_disconnec
         assert (await stats(session, live))["group_members"] == before["group_members"] + 1
         response.close()
         after = await settled(
-            session, live, lambda s: s["group_members"] == before["group_members"]
+            session,
+            live,
+            # The group is left and the stream closed in its finally: wait for both.
+            lambda s: s["group_members"] == before["group_members"] and s["open"] == 0,
         )
     assert after["group_members"] == before["group_members"]
     assert after["open"] == 0
