@@ -20,10 +20,11 @@ Joining and leaving groups (the ``groups`` attribute, :meth:`AsyncWebsocketConsu
 and :meth:`~AsyncWebsocketConsumer.group_discard`) is bounded per event loop and retried:
 channels-redis's client pool refuses a command past its 100 connections ("Too many
 connections") instead of waiting, so thousands of clients connecting or going away at once
-would otherwise leave members in the group that no consumer will ever read.
+would otherwise leave members in the group that no consumer will ever read. A consumer that
+ends with an error (a handler raised; channels-redis's receive timed out on a loop too busy to
+read its reply) leaves the groups it joined all the same.
 
-A
-consumer that calls Django's async ORM (``await Model.objects.aget()``) directly on a
+A consumer that calls Django's async ORM (``await Model.objects.aget()``) directly on a
 non-native database should keep Channels' classes, whose per-message cleanup it relies on.
 """
 
@@ -107,19 +108,37 @@ async def _bounded(
 class AsyncWebsocketConsumer(websocket.AsyncWebsocketConsumer):  # type: ignore[misc]
     """Channels' ``AsyncWebsocketConsumer`` without its per-message thread hop.
 
-    Its group operations are bounded and retried (see the module's docstring).
+    Its group operations are bounded and retried (see the module's docstring), and the
+    groups it joined are left when it ends, even when it ends with an error.
     """
+
+    _joined: set[str] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A consumer that failed (a handler raised, the layer's receive timed out under
+            # load) never got to its disconnect: leave what it joined, or the group keeps a
+            # member that no consumer reads.
+            for group in list(self._joined or ()):
+                await self.group_discard(group)
 
     async def group_add(self, group: str) -> None:
         """Join ``group`` (``channel_layer.group_add``), bounded and retried."""
         layer = self.channel_layer
         await _bounded(layer, layer.group_add, group, self.channel_name)
+        if self._joined is None:
+            self._joined = set()
+        self._joined.add(group)
 
     async def group_discard(self, group: str) -> None:
         """Leave ``group`` (``channel_layer.group_discard``), bounded and retried."""
         # Shielded: a consumer cancelled while leaving still leaves.
         layer = self.channel_layer
         await asyncio.shield(_bounded(layer, layer.group_discard, group, self.channel_name))
+        if self._joined is not None:
+            self._joined.discard(group)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         if self.groups and not hasattr(self.channel_layer, "group_add"):

@@ -9,6 +9,7 @@ bounds and retries the group operations: every handshake succeeds and the group 
 import asyncio
 import uuid
 
+import pytest
 import redis.asyncio
 from asgiref.testing import ApplicationCommunicator
 from channels.generic.websocket import AsyncWebsocketConsumer as ChannelsConsumer
@@ -91,4 +92,25 @@ async def test_our_consumer_joins_and_leaves_on_the_in_memory_layer():
         assert communicator is not None
         assert len(get_channel_layer().groups["room"]) == 1
         assert await disconnect(communicator)
+        assert "room" not in get_channel_layer().groups
+
+
+class FailingMember(AsyncWebsocketConsumer):
+    groups = ["room"]
+
+    async def receive(self, text_data=None, bytes_data=None):
+        raise RuntimeError("the handler failed")
+
+
+async def test_a_consumer_that_fails_leaves_its_groups():
+    from channels.layers import get_channel_layer
+
+    in_memory = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    with override_settings(CHANNEL_LAYERS=in_memory):
+        communicator = await connect(FailingMember.as_asgi())
+        assert communicator is not None
+        assert len(get_channel_layer().groups["room"]) == 1
+        await communicator.send_input({"type": "websocket.receive", "text": "boom"})
+        with pytest.raises(RuntimeError, match="the handler failed"):
+            await communicator.wait(5)
         assert "room" not in get_channel_layer().groups
