@@ -8,9 +8,9 @@ per line, each answered by one JSON line on stdout:
 - ``{"op": "sse", "url": ..., "n": N}``: open N more event streams (raw HTTP/1.1 on asyncio
   streams: the cheapest client), each open once its response headers arrived;
 - ``{"op": "close"}``: close everything open (WebSockets with their closing handshake);
-- ``{"op": "broadcast", "count": K}``: every WebSocket listens, the first sends K messages one
-  after another, each once the previous reached everyone; answers the latencies in ms from
-  send to receipt, one per message and connection.
+- ``{"op": "broadcast", "count": K}``: every WebSocket listens, the first still open sends K
+  messages one after another, each once the previous reached everyone; answers the latencies
+  in ms from send to receipt, one per message and connection.
 
 The client raises its own file-descriptor limit to the hard limit.
 """
@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from ._procs import ROOT, BenchError
 
@@ -110,6 +111,14 @@ class Client:
         self.sockets, self.streams = [], []
         return {"closed": closed}
 
+    async def _send_from_any(self, text: str) -> None:
+        # The first socket still open sends: a server may have closed some.
+        for socket in self.sockets:
+            with contextlib.suppress(ConnectionClosed):
+                await socket.send(text)
+                return
+        raise ConnectionError("every WebSocket was closed by the server")
+
     async def broadcast(self, count: int) -> dict[str, Any]:
         """Send ``count`` messages from the first socket; the latencies to every socket."""
         received: dict[int, list[int]] = {}
@@ -117,12 +126,13 @@ class Client:
         all_in: dict[int, asyncio.Event] = {}
 
         async def listen(socket: ClientConnection) -> None:
-            async for text in socket:
-                arrived = time.perf_counter_ns()
-                seq = int(text)
-                received.setdefault(seq, []).append(arrived)
-                if len(received[seq]) == everyone:
-                    all_in[seq].set()
+            with contextlib.suppress(ConnectionClosed):  # a server that closed it: missing
+                async for text in socket:
+                    arrived = time.perf_counter_ns()
+                    seq = int(text)
+                    received.setdefault(seq, []).append(arrived)
+                    if len(received[seq]) == everyone:
+                        all_in[seq].set()
 
         listeners = [asyncio.create_task(listen(s)) for s in self.sockets]
         latencies: list[float] = []
@@ -131,7 +141,7 @@ class Client:
             for seq in range(count):
                 all_in[seq] = asyncio.Event()
                 sent = time.perf_counter_ns()
-                await self.sockets[0].send(str(seq))
+                await self._send_from_any(str(seq))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(all_in[seq].wait(), 10)
                 arrivals = received.get(seq, [])

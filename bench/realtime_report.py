@@ -76,4 +76,5 @@ def report(document: dict[str, Any]) -> str:
         _broadcast_rows(document["broadcast"]),
     )
     lines += [f"note: {note}" for note in document["notes"]]
+    lines += [f"error: {error}" for error in document.get("errors", [])]
     return "\n".join(lines[1:])
