@@ -1,10 +1,13 @@
 """One request, one trace: request span, a span per query on every path, per upstream call."""
 
+from contextlib import nullcontext
+
 import pytest
 from django.db import connections
 from django.test import override_settings
 
 from django_asyncx.asgi import get_asgi_application
+from django_asyncx.observability.tracing import SCOPE
 from django_asyncx.testing.client import arequest
 from tests.observability.conftest import span_tree
 
@@ -58,7 +61,7 @@ async def test_one_request_gives_one_trace_with_every_query_and_call(
     assert all(s.attributes["db.system"] == "postgresql" for s in psycopg)
 
     # The native engine's span for its acount(), as asyncpg's instrumentation would make it.
-    native = [s for s in children if s.instrumentation_scope.name == "django_asyncx"]
+    native = [s for s in children if s.instrumentation_scope.name == SCOPE]
     [count] = [s for s in native if "nativeapp_author" in s.attributes["db.statement"]]
     settings = connections["native"].settings_dict
     assert count.name == "SELECT"
@@ -76,5 +79,122 @@ async def test_one_request_gives_one_trace_with_every_query_and_call(
     assert call.name == "GET"
     assert call.attributes["http.status_code"] == 200
     [received] = asyncx_upstream.requests
-    assert received.headers["traceparent"] == (f"00-{TRACE_ID}-{call.context.span_id:016x}-01")
+    assert received.headers["traceparent"] == (
+        f"00-{TRACE_ID}-{call.context.span_id:016x}-{call.context.trace_flags:02x}"
+    )
     assert received.headers["X-Request-ID"]  # the hand-written header still goes along
+
+
+def native_connect_kwargs():
+    settings = connections["native"].settings_dict
+    return {
+        "host": settings["HOST"] or None,
+        "port": int(settings["PORT"]) if settings["PORT"] else None,
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+        "database": settings["NAME"],
+    }
+
+
+def comparable(span):
+    return span.name, span.kind, dict(span.attributes), span.status.status_code, len(span.events)
+
+
+async def native_and_asyncpg_spans(spans, sql, param, *, raises=None):
+    """The native engine's span for ``sql``, then asyncpg instrumentation's for the same
+    statement (as the engine sent it) on a plain asyncpg connection."""
+    import asyncpg
+
+    from django_asyncx.db import run_in_db
+
+    def query():
+        with connections["native"].cursor() as cursor:
+            cursor.execute(sql, [param])
+            return cursor.fetchone()[0]
+
+    with pytest.raises(raises[0]) if raises else nullcontext():
+        await run_in_db(query, using="native")
+    [ours] = [s for s in spans.get_finished_spans() if s.instrumentation_scope.name == SCOPE]
+    spans.clear()
+    statement = ours.attributes["db.statement"]
+    connection = await asyncpg.connect(**native_connect_kwargs())
+    try:
+        with pytest.raises(raises[1]) if raises else nullcontext():
+            await connection.fetchval(statement, param)
+    finally:
+        await connection.close()
+    [theirs] = [s for s in spans.get_finished_spans() if s.attributes["db.statement"] == statement]
+    assert theirs.instrumentation_scope.name == "opentelemetry.instrumentation.asyncpg"
+    return ours, theirs
+
+
+async def test_a_native_query_span_is_the_one_asyncpg_instrumentation_makes(otel_spans):
+    ours, theirs = await native_and_asyncpg_spans(otel_spans, "/* why */ SELECT %s::int + 1", 41)
+    assert comparable(ours) == comparable(theirs)
+    assert ours.name == "SELECT"
+    # The statement as asyncpg received it: $n placeholders, with the casts of the values.
+    assert ours.attributes["db.statement"] == "/* why */ SELECT $1::int4::int + 1"
+
+
+async def test_a_failed_native_query_has_an_error_span_like_asyncpg_instrumentation(otel_spans):
+    import asyncpg
+    from django.db import ProgrammingError
+
+    ours, theirs = await native_and_asyncpg_spans(
+        otel_spans,
+        "SELECT no_such_column FROM nativeapp_author WHERE id = %s",
+        1,
+        raises=(ProgrammingError, asyncpg.UndefinedColumnError),
+    )
+    assert comparable(ours) == comparable(theirs)
+    assert ours.status.status_code.name == "ERROR"
+    assert [e.name for e in ours.events] == ["exception"]
+
+
+async def test_bridge_queries_are_children_of_the_callers_span_in_and_out_of_atomic(otel_spans):
+    from opentelemetry import trace
+
+    from django_asyncx.db import atomic, run_in_db
+    from tests.support.testapp.models import Author
+
+    tracer = trace.get_tracer("tests")
+    with tracer.start_as_current_span("outside") as outside:
+        await run_in_db(lambda: Author.objects.using("postgres").count(), using="postgres")
+    with tracer.start_as_current_span("block") as block:
+        async with atomic(using="postgres"):
+            await run_in_db(lambda: Author.objects.using("postgres").exists(), using="postgres")
+            await Author.objects.using("postgres").acount()
+    spans = otel_spans.get_finished_spans()
+    print(span_tree(spans))
+
+    def statements_under(parent):
+        return [
+            s.attributes["db.statement"]
+            for s in spans
+            if s.parent and s.parent.span_id == parent.context.span_id
+        ]
+
+    assert 'SELECT COUNT(*) AS "__count" FROM "testapp_author"' in statements_under(outside)
+    under_block = statements_under(block)
+    assert any(st.startswith('SELECT %s AS "a" FROM "testapp_author"') for st in under_block)
+    assert 'SELECT COUNT(*) AS "__count" FROM "testapp_author"' in under_block
+
+
+async def test_trace_headers_are_by_hand_without_a_current_span_by_opentelemetry_with_one(
+    otel_spans,
+):
+    from opentelemetry import trace
+
+    from django_asyncx.http.tracing import CallContext
+
+    context = CallContext.from_headers({"traceparent": TRACEPARENT})
+    by_hand = context.outbound_headers()["traceparent"]
+    assert by_hand.startswith(f"00-{TRACE_ID}-")
+    assert by_hand.endswith("-01")
+    with trace.get_tracer("tests").start_as_current_span("view") as span:
+        headers = context.outbound_headers()
+    # With a span current, OpenTelemetry's propagator writes that span's context.
+    assert headers["traceparent"] == (
+        f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-{span.context.trace_flags:02x}"
+    )
+    assert headers["X-Request-ID"] == context.request_id
