@@ -17,9 +17,13 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
-@pytest.fixture
-def traced_app(asyncx_upstream):
+@pytest.fixture(params=["asgi", "django"])
+def traced_app(request, asyncx_upstream):
+    """django_asyncx's application with the request span from the ASGI instrumentation
+    (a middleware around the application) or from the Django instrumentation (a Django
+    middleware it inserts first in MIDDLEWARE)."""
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    from opentelemetry.instrumentation.django import DjangoInstrumentor
 
     asyncx_upstream.route("/hello", text="hi")
     with (
@@ -29,12 +33,31 @@ def traced_app(asyncx_upstream):
         ),
         asyncx_upstream.override_clients("default"),
     ):
-        # The ASGI instrumentation around django_asyncx's application makes the request span.
-        yield OpenTelemetryMiddleware(get_asgi_application(), exclude_spans=["send", "receive"])
+        if request.param == "asgi":
+            yield OpenTelemetryMiddleware(get_asgi_application(), exclude_spans=["send", "receive"])
+            return
+        DjangoInstrumentor().instrument()
+        try:
+            yield get_asgi_application()
+        finally:
+            DjangoInstrumentor().uninstrument()
 
 
-def by_name(spans, name):
-    return [span for span in spans if span.name == name]
+async def test_the_request_span_costs_a_thread_hop_only_with_django_instrumentation(
+    otel_spans, traced_app
+):
+    from django_asyncx.hops import count_hops
+
+    with count_hops() as hops:
+        result = await arequest(traced_app, "GET", "/plain/")
+    assert result.status == 200
+    [span] = otel_spans.get_finished_spans()
+    if span.instrumentation_scope.name.endswith(".asgi"):
+        assert hops.count == 0, hops.by_owner()
+    else:  # its middleware is sync-only: Django adapts it with sync_to_async (twice)
+        assert span.instrumentation_scope.name.endswith(".django")
+        owner = "opentelemetry.instrumentation.django.middleware.otel_middleware._DjangoMiddleware"
+        assert hops.by_owner()[owner] == 2
 
 
 async def test_one_request_gives_one_trace_with_every_query_and_call(
@@ -46,7 +69,7 @@ async def test_one_request_gives_one_trace_with_every_query_and_call(
     spans = otel_spans.get_finished_spans()
     print(span_tree(spans))
     assert {format(span.context.trace_id, "032x") for span in spans} == {TRACE_ID}
-    [request] = by_name(spans, "GET /every-path/")
+    [request] = [s for s in spans if s.name in ("GET /every-path/", "GET every-path/")]
     assert request.parent.span_id == int("00f067aa0ba902b7", 16)  # the incoming traceparent
     children = [s for s in spans if s.parent and s.parent.span_id == request.context.span_id]
     ids = {span.context.span_id for span in spans}

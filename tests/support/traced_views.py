@@ -20,4 +20,8 @@ async def every_path(request: HttpRequest) -> HttpResponse:
     )
 
 
-urlpatterns = [path("every-path/", every_path)]
+async def plain(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("plain")
+
+
+urlpatterns = [path("every-path/", every_path), path("plain/", plain)]
