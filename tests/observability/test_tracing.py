@@ -221,3 +221,62 @@ async def test_trace_headers_are_by_hand_without_a_current_span_by_opentelemetry
         f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-{span.context.trace_flags:02x}"
     )
     assert headers["X-Request-ID"] == context.request_id
+
+
+async def test_a_native_stream_traces_its_declare_and_each_fetch(otel_spans):
+    from django_asyncx.db.backends.postgresql.native import native_iterator
+    from tests.support.nativeapp.models import Author
+
+    await Author.objects.using("native").abulk_create([Author(name=f"a{i}") for i in range(5)])
+    otel_spans.clear()
+    names = [a.name async for a in native_iterator(Author.objects.using("native"), chunk_size=2)]
+    assert len(names) == 5
+    ours = [s for s in otel_spans.get_finished_spans() if s.instrumentation_scope.name == SCOPE]
+    # 2 + 2 + 1 rows, then the empty chunk that ends Django's iteration.
+    assert [s.name for s in ours] == ["DECLARE", "FETCH", "FETCH", "FETCH", "FETCH"]
+    assert ours[0].attributes["db.statement"].startswith("DECLARE ")
+    assert 'FROM "nativeapp_author"' in ours[0].attributes["db.statement"]
+
+
+async def test_suppressed_instrumentation_makes_no_native_span(otel_spans):
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    from tests.support.nativeapp.models import Author
+
+    with suppress_instrumentation():
+        assert await Author.objects.using("native").acount() == 0
+    assert await Author.objects.using("native").acount() == 0
+    ours = [s for s in otel_spans.get_finished_spans() if s.instrumentation_scope.name == SCOPE]
+    assert len(ours) == 1  # the second count only
+
+
+async def test_each_attempt_of_a_retried_call_is_a_span_the_upstream_saw(
+    otel_spans, asyncx_upstream
+):
+    from aiohttp import web
+    from opentelemetry import trace
+
+    from django_asyncx.http import get_client
+
+    attempts = []
+
+    async def flaky(request):
+        attempts.append(request)
+        status = 503 if len(attempts) == 1 else 200
+        return web.Response(status=status, text="ok", headers={"Retry-After": "0"})
+
+    asyncx_upstream.route("/flaky", flaky)
+    with (
+        asyncx_upstream.override_clients("default"),
+        trace.get_tracer("tests").start_as_current_span("view") as view,
+    ):
+        response = await get_client().get("/flaky", retries={"max_retries": 1})
+    assert response.status == 200
+    calls = [s for s in otel_spans.get_finished_spans() if s.name == "GET"]
+    assert len(calls) == 2
+    assert all(call.parent.span_id == view.context.span_id for call in calls)
+    sent = [request.headers["traceparent"] for request in asyncx_upstream.requests]
+    assert sent == [
+        f"00-{c.context.trace_id:032x}-{c.context.span_id:016x}-{c.context.trace_flags:02x}"
+        for c in calls
+    ]
