@@ -50,13 +50,15 @@ def active_tracer() -> Tracer | None:
     ``None`` as well while instrumentation is suppressed
     (``opentelemetry.instrumentation.utils.suppress_instrumentation``).
     """
-    if _TRACE not in sys.modules:
+    # The module itself, not an import statement: this runs for every query and call.
+    trace = sys.modules.get(_TRACE)
+    if trace is None:
         return None
-    from opentelemetry import context, trace
-
     provider = trace.get_tracer_provider()
     if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
         return None
+    from opentelemetry import context
+
     if context.get_value(context._SUPPRESS_INSTRUMENTATION_KEY):
         return None
     cached = _tracers.get(id(provider))
