@@ -9,7 +9,10 @@ loop watchdog on. Targets (``bench/observability_site.py``):
 - ``off``: OpenTelemetry not configured (the baseline);
 - ``metrics``: the SDK's meter provider, collecting every second: django_asyncx's
   instruments (the upstream call's duration per request, the observable gauges per
-  collection).
+  collection);
+- ``traces``: the metrics and the SDK's tracer provider with the ASGI, psycopg, asyncpg and
+  aiohttp-client instrumentations and django_asyncx's own spans (the native queries): a
+  trace of 4 spans or more per request, every one sampled and exported in batches.
 
 The ratio column is each target's median requests per second over the baseline's; a second
 table gives the server's CPU time per request, and its ratio, which is what instrumentation
@@ -26,12 +29,13 @@ from ._procs import Server, free_port
 from ._results import write_result
 
 NAME = "observability"
-DESCRIPTION = "bridge query + native query + upstream call, OpenTelemetry off vs metrics"
+DESCRIPTION = "bridge query + native query + upstream call: OpenTelemetry off, metrics, traces"
 
 _APP = "bench.observability_site:application"
 _MODES = (
     ("off", "OpenTelemetry not configured", "off"),
     ("metrics", "SDK meter provider, django_asyncx metrics", "metrics"),
+    ("traces", "metrics + SDK tracer provider and instrumentations", "traces"),
 )
 
 

@@ -7,7 +7,10 @@ instrumentation, set up before Django as a project would:
 
 - ``off``: no OpenTelemetry configured;
 - ``metrics``: the SDK's ``MeterProvider`` with a reader that collects every second (the
-  observable instruments' callbacks run) and an exporter that drops what it gets.
+  observable instruments' callbacks run) and an exporter that drops what it gets;
+- ``traces``: those metrics, and the SDK's ``TracerProvider`` (batched, every span sampled,
+  dropped by its exporter) with the ASGI, psycopg, asyncpg and aiohttp-client
+  instrumentations, as ``docs/cookbook/observability_asgi.py`` sets them up.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from django_asyncx.testing import services
 
 UPSTREAM_URL = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:8001")
 OTEL = os.environ.get("BENCH_OTEL", "off")
-OTEL_CHOICES = ("off", "metrics")
+OTEL_CHOICES = ("off", "metrics", "traces")
 
 SECRET_KEY = "bench-only-not-secret"
 DEBUG = False
@@ -88,6 +91,34 @@ def _configure_opentelemetry() -> None:
 
     reader = PeriodicExportingMetricReader(Discard(), export_interval_millis=1000)
     metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+    if OTEL == "traces":
+        _configure_tracing()
+
+
+def _configure_tracing() -> None:
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    class Discard(SpanExporter):  # type: ignore[misc]
+        """Takes every batch of spans and keeps nothing."""
+
+        def export(self, spans: Any) -> Any:
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Discard()))
+    trace.set_tracer_provider(provider)
+    PsycopgInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()
+    AioHttpClientInstrumentor().instrument()
 
 
 def application() -> Any:
@@ -96,4 +127,8 @@ def application() -> Any:
     _configure_opentelemetry()
     from django_asyncx.asgi import get_asgi_application
 
-    return get_asgi_application()
+    if OTEL != "traces":
+        return get_asgi_application()
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    return OpenTelemetryMiddleware(get_asgi_application())
