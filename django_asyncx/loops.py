@@ -199,7 +199,7 @@ class LoopResource[T]:
         for state in states:
             future = state.values.get(self)
             if future is not None and future.done() and not future.cancelled():
-                with contextlib.suppress(BaseException):  # a failed creation, being removed
+                with contextlib.suppress(Exception):  # a failed creation, being removed
                     found.append(cast(T, future.result()))
         return found
 
