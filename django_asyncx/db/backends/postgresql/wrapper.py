@@ -200,7 +200,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise translate_error(exc) from exc
         self._cursor_slots.clear()
-        return NativeConnection(raw, self.timezone)
+        return NativeConnection(raw, self.timezone, self.native_options.statement_cache_size)
 
     def get_connection_params(self) -> dict[str, Any]:
         """Not used for asyncpg (see :meth:`asyncpg_params`); validates NAME as Django does."""
