@@ -169,6 +169,11 @@ class NativeConnection:
         """Whether the server is inside a transaction block (failed ones included)."""
         return not self.closed and bool(self.raw.is_in_transaction())
 
+    def is_idle(self) -> bool:
+        """Whether the connection is open and outside a transaction (ready for another call)."""
+        raw = self.raw
+        return not (self.broken or raw.is_closed() or raw.is_in_transaction())
+
     def run(self, coro: Any) -> Any:
         """Await ``coro`` on the loop, raising psycopg's errors for asyncpg's."""
         try:
@@ -394,10 +399,11 @@ class NativeCursor:
         """Run ``sql`` with Django's ``%s`` placeholders and ``params``."""
         self._check()
         self._position = 0
-        head = sql.lstrip()[:9].split(None, 1)
-        if params is None and head and head[0].upper() in _UTILITY:
-            self._simple(sql)
-            return
+        if params is None:
+            head = sql.lstrip()[:9].split(None, 1)
+            if head and head[0].upper() in _UTILITY:
+                self._simple(sql)
+                return
         # Placeholder and parameter errors are psycopg's own (TypeError, ProgrammingError).
         adapted = adapt_query(sql, params)
         if adapted.simple:

@@ -318,7 +318,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         connection (if any) is open.
         """
         connection = self.connection
-        if connection is not None and (connection.closed or connection.in_transaction()):
+        if connection is not None and not connection.is_idle():
             return False
         return not (
             self.in_atomic_block
