@@ -10,7 +10,18 @@ import asyncpg
 import psycopg
 from psycopg import errors as pg_errors
 
-__all__ = ["breaks_connection", "is_argument_error", "translate_error"]
+__all__ = ["breaks_connection", "is_argument_error", "is_client_data_error", "translate_error"]
+
+
+def is_client_data_error(exc: BaseException) -> bool:
+    """Whether asyncpg refused a value before sending anything (its client-side
+    ``DataError``, which it does not export: the one ``InterfaceError`` that is also a
+    ``ValueError``, configuration errors aside)."""
+    return (
+        isinstance(exc, asyncpg.InterfaceError)
+        and isinstance(exc, ValueError)
+        and not isinstance(exc, asyncpg.exceptions.ClientConfigurationError)
+    )
 
 
 def translate_error(exc: BaseException) -> BaseException:
@@ -33,11 +44,9 @@ def translate_error(exc: BaseException) -> BaseException:
                 "57": psycopg.OperationalError,
             }.get(sqlstate[:2], psycopg.DatabaseError)
         return error_class(message)
-    if isinstance(exc, asyncpg.exceptions._base.DataError):
+    if is_client_data_error(exc):
         return psycopg.DataError(str(exc))
-    if isinstance(
-        exc, asyncpg.InterfaceError | OSError | asyncpg.exceptions._base.InternalClientError
-    ):
+    if isinstance(exc, asyncpg.InterfaceError | OSError | asyncpg.exceptions.InternalClientError):
         return psycopg.OperationalError(f"{type(exc).__name__}: {exc}")
     return exc
 
@@ -60,10 +69,10 @@ def breaks_connection(exc: BaseException) -> bool:
         return (
             sqlstate.startswith("08")
             or sqlstate in _FATAL_SQLSTATES
-            or isinstance(exc, asyncpg.exceptions._base.FatalPostgresError)
+            or isinstance(exc, asyncpg.exceptions.FatalPostgresError)
         )
     # A client-side encoding error, or an argument count asyncpg refused before sending
     # anything, leaves the connection as it was.
     if isinstance(exc, asyncpg.InterfaceError) and str(exc).startswith(_ARGUMENT_COUNT):
         return False
-    return not isinstance(exc, asyncpg.exceptions._base.DataError)
+    return not is_client_data_error(exc)

@@ -200,7 +200,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise translate_error(exc) from exc
         self._cursor_slots.clear()
-        return NativeConnection(raw, self.timezone)
+        return NativeConnection(raw, self.timezone, self.native_options.statement_cache_size)
 
     def get_connection_params(self) -> dict[str, Any]:
         """Not used for asyncpg (see :meth:`asyncpg_params`); validates NAME as Django does."""
@@ -318,7 +318,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         connection (if any) is open.
         """
         connection = self.connection
-        if connection is not None and (connection.closed or connection.in_transaction()):
+        if connection is not None and not connection.is_idle():
             return False
         return not (
             self.in_atomic_block
