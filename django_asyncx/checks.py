@@ -11,6 +11,7 @@
   ``native_*`` key of ``OPTIONS`` (or an unknown one, with a "did you mean" hint),
   ``isolation_level`` or ``PORT``.
 * ``asyncx.E042``: ``native_pgbouncer`` is on but ``DISABLE_SERVER_SIDE_CURSORS`` is not.
+* ``asyncx.E043``: ``native_pgbouncer`` is on and ``OPTIONS`` sets ``isolation_level``.
 
 These checks do no I/O and run with plain ``manage.py check`` (no ``--database`` needed).
 """
@@ -124,6 +125,18 @@ def check_native_engine(app_configs: Sequence[AppConfig] | None = None, **kwargs
                     hint=f'Set DATABASES["{alias}"]["DISABLE_SERVER_SIDE_CURSORS"] = True, as '
                     "Django requires for transaction pooling.",
                     id="asyncx.E042",
+                )
+            )
+        if options.pgbouncer and "isolation_level" in (entry.get("OPTIONS") or {}):
+            errors.append(
+                checks.Error(
+                    f'DATABASES["{alias}"]["OPTIONS"] sets isolation_level with '
+                    "native_pgbouncer: the native engine sends it as the session's "
+                    "default_transaction_isolation when connecting, which PgBouncer refuses "
+                    "(unsupported startup parameter)",
+                    hint="Remove isolation_level and start the transactions that need "
+                    "another level with SET TRANSACTION ISOLATION LEVEL ...",
+                    id="asyncx.E043",
                 )
             )
     return errors

@@ -9,6 +9,7 @@ on the sync path (``IntegrityError`` for a unique violation, and so on).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime
 import hashlib
@@ -126,6 +127,11 @@ class _Info:
     def backend_pid(self) -> int:
         return int(self._raw.get_server_pid())
 
+    @property
+    def encoding(self) -> str:
+        """The client encoding as a Python codec name (asyncpg always speaks UTF8)."""
+        return codecs.lookup(self.parameter_status("client_encoding") or "utf-8").name
+
 
 class NativeConnection:
     """What Django's PostgreSQL backend sees as ``wrapper.connection`` on the native path.
@@ -147,6 +153,8 @@ class NativeConnection:
         self._statements: OrderedDict[str, PreparedStatement] = OrderedDict()
         self._statement_cache_size = statement_cache_size
         self.autocommit = True
+        #: psycopg's attribute: the level OPTIONS set (the session default), else None.
+        self.isolation_level: psycopg.IsolationLevel | None = None
         self.info = _Info(raw)
         # contrib.postgres registers hstore/citext on the psycopg adapters of every new
         # connection; give it a map to write to (asyncpg has its own codecs).
@@ -374,6 +382,8 @@ class NativeCursor:
         self._rows: list[tuple[Any, ...]] = []
         self._position = 0
         self._stmt: Any = None
+        #: The last statement and parameters given to execute() (what Django logs).
+        self.last_query: tuple[str, Any] | None = None
 
     def __enter__(self) -> NativeCursor:
         return self
@@ -403,6 +413,7 @@ class NativeCursor:
         """Run ``sql`` with Django's ``%s`` placeholders and ``params``."""
         self._check()
         self._position = 0
+        self.last_query = (sql, params)
         if params is None:
             head = sql.lstrip()[:9].split(None, 1)
             if head and head[0].upper() in _UTILITY:

@@ -24,6 +24,18 @@ def is_client_data_error(exc: BaseException) -> bool:
     )
 
 
+# A prepared statement that vanished or exists twice: the statement cache met a pooler that
+# hands each transaction another server connection (asyncpg's own hint names its own knob).
+_PREPARED_STATEMENT_ERRORS = (
+    asyncpg.exceptions.InvalidSQLStatementNameError,
+    asyncpg.exceptions.DuplicatePreparedStatementError,
+)
+_POOLER_HINT = (
+    "\nHINT:  prepared statements do not survive PgBouncer (or another pooler) in transaction "
+    'or statement mode: set DATABASES[...]["OPTIONS"]["native_pgbouncer"] = True for it'
+)
+
+
 def translate_error(exc: BaseException) -> BaseException:
     """The psycopg error a psycopg connection would have raised for asyncpg's ``exc``."""
     if isinstance(exc, asyncpg.PostgresError):
@@ -31,6 +43,8 @@ def translate_error(exc: BaseException) -> BaseException:
         detail = getattr(exc, "detail", None)
         if detail:
             message = f"{message}\nDETAIL:  {detail}"
+        if isinstance(exc, _PREPARED_STATEMENT_ERRORS):
+            message += _POOLER_HINT
         sqlstate = getattr(exc, "sqlstate", None) or ""
         try:
             error_class: type[psycopg.Error] = pg_errors.lookup(sqlstate)
