@@ -17,6 +17,7 @@
 - the hops the handler itself makes for that request (signal receivers, closing);
 - the sync receivers of ``request_started``/``request_finished``;
 - each cache backend and how a non-blocking read reaches it;
+- the websocket routes and their consumers (:mod:`django_asyncx.consumer_audit`);
 
 and for each finding the drop-in or change that removes it.
 """
@@ -460,4 +461,8 @@ def run_audit(*, asgi: str | None = None) -> Audit:
     _audit_middleware(audit, asgi)
     _audit_signals(audit)
     _audit_caches(audit)
+    # Imported here: the consumer audit builds on this module's Finding.
+    from .consumer_audit import consumer_findings
+
+    audit.findings += consumer_findings(_application(asgi)[0])
     return audit
