@@ -129,7 +129,7 @@ def test_drop_ins_map_each_drop_in_from_the_django_class_it_subclasses():
         value
         for name in middleware.__all__
         if isinstance(value := getattr(middleware, name), type)
-        and issubclass(value, LoopMiddlewareMixin)
+        and (issubclass(value, LoopMiddlewareMixin) or value is middleware.WhiteNoiseMiddleware)
     ]
     derived = {
         f"{base.__module__}.{base.__qualname__}": f"django_asyncx.middleware.{drop_in.__name__}"
