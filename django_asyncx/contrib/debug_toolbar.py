@@ -67,6 +67,9 @@ class _NativeWrapperView:
 class _ToolbarRecorder(QueryRecorder):
     """An execute wrapper that records each query into the toolbar's panel."""
 
+    # One per database: a bridge call must not open a connection to each of them.
+    opens_connection = False
+
     def __init__(self, alias: str, panel: Any) -> None:
         super().__init__(alias, [])
         self.panel = panel

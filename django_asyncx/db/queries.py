@@ -34,7 +34,15 @@ __all__ = ["QueryRecorder", "aassert_num_queries", "acapture_queries", "observer
 
 
 class QueryRecorder:
-    """An execute wrapper that records each query of ``alias`` into ``sink``."""
+    """An execute wrapper that records each query of ``alias`` into ``sink``.
+
+    ``opens_connection``: whether :func:`run_observed` opens the alias's connection before it
+    attaches the recorder, so that a new connection's setup queries are not counted (what a
+    query count needs). A recorder that watches every alias, as the toolbar's panel does, says
+    ``False``: it attaches to the connections the call opens itself, and opens no other.
+    """
+
+    opens_connection = True
 
     def __init__(self, alias: str, sink: list[dict[str, Any]]) -> None:
         self.alias = alias
@@ -67,14 +75,16 @@ def run_observed[R](
     """Run ``fn(*args, **kwargs)`` with the recorders of ``watching`` attached (those of
     ``alias`` only, unless it is ``None``), on this thread's or greenlet's connections.
 
-    Each connection is opened first, so its setup queries are not counted (as
-    ``CaptureQueriesContext`` does); the recorders are gone when it returns.
+    The connection of a recorder that ``opens_connection`` is opened first, so its setup
+    queries are not counted (as ``CaptureQueriesContext`` does); the recorders are gone when
+    it returns.
     """
     with ExitStack() as stack:
         for recorder in watching:
             if alias is None or recorder.alias == alias:
                 wrapper = connections[recorder.alias]
-                wrapper.ensure_connection()
+                if recorder.opens_connection:
+                    wrapper.ensure_connection()
                 stack.enter_context(wrapper.execute_wrapper(recorder))
         return fn(*args, **kwargs)
 

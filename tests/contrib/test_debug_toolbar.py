@@ -59,7 +59,6 @@ async def sql_panel_queries(alias: str) -> list[dict]:
 
 
 def on_each_database(*aliases: str) -> pytest.MarkDecorator:
-    # While the panel is active, a bridge call opens a connection to every database.
     params = [pytest.param(alias, id=alias) for alias in aliases]
     return pytest.mark.parametrize("alias", params)
 
@@ -80,3 +79,25 @@ async def test_the_stock_panel_misses_the_bridge(alias):
     with toolbar_settings("debug_toolbar.panels.sql.SQLPanel"):
         queries = await sql_panel_queries(alias)
     assert len(queries) == 3  # only Django's a-methods, on the request's thread
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+async def test_the_panel_opens_no_connection_to_the_databases_a_view_does_not_use():
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    opened = []
+
+    def created(sender, connection, **kwargs):
+        opened.append(connection.alias)
+
+    others = [alias for alias in connections if alias != "default"]
+    assert others, "the test settings name more than one database"
+    connection_created.connect(created)
+    try:
+        with toolbar_settings("django_asyncx.contrib.debug_toolbar.SQLPanel"):
+            queries = await sql_panel_queries("default")
+    finally:
+        connection_created.disconnect(created)
+    assert len(queries) == 6
+    assert set(opened) <= {"default"}, opened

@@ -60,6 +60,27 @@ async def test_upstream(asyncx_client, asyncx_upstream):
     asyncx_upstream.route("/hello", json={"hello": "upstream"})
     response = await asyncx_client.get("/relay/")
     assert response.json() == {"hello": "upstream"}
+
+
+@pytest.fixture
+def editors(db):
+    return Group.objects.create(name="editors")
+
+
+@pytest.mark.django_db
+async def test_the_bridge_sees_the_test_transaction(editors):
+    from django_asyncx.db import run_in_db
+
+    await run_in_db(Group.objects.create, name="authors")
+    assert await run_in_db(Group.objects.count) == 2
+    assert await Group.objects.acount() == 2
+
+
+@pytest.mark.django_db
+async def test_and_its_writes_were_rolled_back():
+    from django_asyncx.db import run_in_db
+
+    assert await run_in_db(Group.objects.count) == 0
 """
 
 
@@ -83,12 +104,13 @@ def run(pytester, *args):
 @pytest.mark.parametrize("mode", ["strict", "auto"])
 def test_the_plugin_loads_by_itself_in_both_asyncio_modes(project, mode):
     result = run(project, "-o", f"asyncio_mode={mode}")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=5)
 
 
 def test_minus_p_no_disables_it(project):
     result = run(project, "-p", "no:django_asyncx")
-    result.assert_outcomes(errors=3)
+    # The fixtures are gone, and the bridge no longer runs on the test's connection.
+    result.assert_outcomes(errors=3, failed=1, passed=1)
     result.stdout.fnmatch_lines(["*fixture 'asyncx_client' not found*"])
 
 
