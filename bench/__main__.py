@@ -12,7 +12,15 @@ from ._harness import Options
 from ._procs import BenchError, terminate_on_sigterm
 from ._results import RESULTS_DIR
 
-BENCHMARKS = ("hello", "views_p1", "bridge_parallel", "native_orm", "templates", "http_fanout")
+BENCHMARKS = (
+    "hello",
+    "views_p1",
+    "bridge_parallel",
+    "native_orm",
+    "templates",
+    "http_fanout",
+    "page",
+)
 """Module names in ``bench/``, in the order ``python -m bench`` runs them."""
 
 
