@@ -182,6 +182,9 @@ def test_runserver_serves_the_project_through_django_asyncx_with_daphne(project)
          "--noreload"], cwd=project,
         env=env("step6"),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # Ctrl-C stops it, even when this process was started with SIGINT ignored (a
+        # background job of a shell).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         wait_until_served(process, port)
