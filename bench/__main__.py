@@ -20,6 +20,7 @@ BENCHMARKS = (
     "templates",
     "http_fanout",
     "page",
+    "observability",
 )
 """Module names in ``bench/``, in the order ``python -m bench`` runs them."""
 

@@ -32,6 +32,9 @@ class AsyncxConfig(AppConfig):
 
             lazy_access.install()
         self._install_native_amethods()
+        from .observability import metrics
+
+        metrics.enable()  # only if an OpenTelemetry meter provider is configured
 
     def _bound_lock_waits_in_tests(self) -> None:
         from django.db.backends.signals import connection_created

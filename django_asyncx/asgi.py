@@ -23,6 +23,7 @@ from .conf import asyncx_settings
 from .exceptions import UnsupportedScopeError
 from .handler import ASGIHandler
 from .lifespan import Lifespan
+from .observability import metrics
 from .types import ASGIApplication, Receive, Scope, Send
 
 __all__ = ["ASGIApplication", "ASGIHandler", "AsyncxApplication", "get_asgi_application"]
@@ -89,7 +90,8 @@ class AsyncxApplication:
 
     async def _serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.websocket is not None:
-            await self.websocket(scope, receive, send)
+            with metrics.open_connection("websocket"):
+                await self.websocket(scope, receive, send)
             return
         if not self._warned_no_websocket:
             self._warned_no_websocket = True

@@ -188,6 +188,21 @@ class LoopResource[T]:
         future = state.values.get(self) if state else None
         return cast(T, future.result()) if future is not None and future.done() else None
 
+    def values(self) -> list[T]:
+        """The value of every loop that has one now; never creates (any thread may call it).
+
+        For figures read from outside the loops (metrics, a health view).
+        """
+        with _states_lock:
+            states = list(_states.values())
+        found = []
+        for state in states:
+            future = state.values.get(self)
+            if future is not None and future.done() and not future.cancelled():
+                with contextlib.suppress(Exception):  # a failed creation, being removed
+                    found.append(cast(T, future.result()))
+        return found
+
     async def aclose(self) -> None:
         """Close this loop's value now, if there is one; the next :meth:`aget` makes another."""
         state = _states.get(asyncio.get_running_loop())

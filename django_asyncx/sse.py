@@ -34,6 +34,8 @@ from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 
+from .observability import metrics
+
 __all__ = ["Event", "EventStream", "group_events", "last_event_id"]
 
 HEARTBEAT = b": heartbeat\n\n"
@@ -114,6 +116,7 @@ async def _stream(
 ) -> AsyncIterator[bytes]:
     iterator = aiter(events)
     pending: asyncio.Future[Any] | None = None
+    metrics.connection_opened("sse")
     try:
         if retry is not None:
             yield f"retry: {int(retry)}\n\n".encode()
@@ -133,6 +136,7 @@ async def _stream(
                 return
             yield (item if isinstance(item, Event) else Event(item)).encode()
     finally:
+        metrics.connection_closed("sse")
         # Client gone (the handler cancelled us) or stream closed: stop the iterator now.
         if pending is not None:
             pending.cancel()

@@ -30,7 +30,13 @@ from django.conf import settings
 from .conf import AUTO, asyncx_settings
 from .loops import LoopResource
 
-__all__ = ["LoopWatchdog", "current_request", "ensure_loop_watchdog", "threshold_ms"]
+__all__ = [
+    "LoopWatchdog",
+    "current_request",
+    "ensure_loop_watchdog",
+    "running_watchdogs",
+    "threshold_ms",
+]
 
 logger = logging.getLogger("django_asyncx.watchdog")
 
@@ -56,6 +62,12 @@ class LoopWatchdog:
         self.loop = loop
         self.threshold = threshold
         self.blocks = 0  # how many blocks were reported
+        #: When the block going on now began (``time.monotonic()``), else ``None``.
+        self.blocked_since: float | None = None
+        #: Seconds the reported blocks lasted, in total, and when the last one ended.
+        self.blocked_time = 0.0
+        self.last_block_end: float | None = None
+        self._answered_at = 0.0
         self._loop_thread = threading.get_ident()
         self._stop = threading.Event()
         self._answered = threading.Event()
@@ -83,17 +95,26 @@ class LoopWatchdog:
                 return
             sent = time.monotonic()
             try:
-                self.loop.call_soon_threadsafe(answered.set)
+                self.loop.call_soon_threadsafe(self._answer, answered)
             except RuntimeError:
                 return  # the loop is closed
             if answered.wait(self.threshold) or self._stop.is_set():
                 continue
             self.blocks += 1
+            self.blocked_since = sent
             self._report(sent)
             while not answered.wait(interval):  # one warning per block
                 if self._stop.is_set():
                     return
-            logger.info("event loop unblocked after %.0f ms", (time.monotonic() - sent) * 1000)
+            # The loop's own time of answer: the block's end, not when this thread woke.
+            self.blocked_time += self._answered_at - sent
+            self.last_block_end = self._answered_at
+            self.blocked_since = None
+            logger.info("event loop unblocked after %.0f ms", (self._answered_at - sent) * 1000)
+
+    def _answer(self, answered: threading.Event) -> None:
+        self._answered_at = time.monotonic()
+        answered.set()
 
     def _report(self, since: float) -> None:
         frame = sys._current_frames().get(self._loop_thread)
@@ -134,6 +155,11 @@ def _stop(watchdog: LoopWatchdog | None) -> None:
 _watchdogs: LoopResource[LoopWatchdog | None] = LoopResource(
     "django_asyncx.loop_watchdog", create=_start, close=_stop
 )
+
+
+def running_watchdogs() -> list[LoopWatchdog]:
+    """The watchdogs of the loops being watched now, whatever thread asks."""
+    return [watchdog for watchdog in _watchdogs.values() if watchdog is not None]
 
 
 async def ensure_loop_watchdog() -> LoopWatchdog | None:

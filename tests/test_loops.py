@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 
 import pytest
 
@@ -61,3 +62,30 @@ def test_a_callback_runs_once_when_the_resources_are_closed_early():
 async def test_on_loop_close_takes_a_callable():
     with pytest.raises(TypeError, match="on_loop_close\\(\\) takes a callable, got 'nope'"):
         on_loop_close("nope")
+
+
+def test_values_lists_each_open_loops_value_from_any_thread():
+    resource = LoopResource("test.values", create=object)
+    seen = {}
+
+    async def serve(name, ready, go_on):
+        seen[name] = await resource.aget()
+        ready.set()
+        await asyncio.to_thread(go_on.wait)
+
+    ready = [threading.Event(), threading.Event()]
+    go_on = threading.Event()
+    threads = [threading.Thread(target=asyncio.run, args=(serve(n, ready[n], go_on),))
+               for n in (0, 1)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for event in ready:
+        event.wait(10)
+    try:
+        assert sorted(map(id, resource.values())) == sorted(map(id, seen.values()))
+        assert len(set(map(id, seen.values()))) == 2  # one value per loop
+    finally:
+        go_on.set()
+        for thread in threads:
+            thread.join(10)
+    assert resource.values() == []  # each closed with its loop

@@ -52,7 +52,8 @@ def optional_dependencies_imported_by(*modules):
     """The optional dependencies that importing ``modules`` in a fresh interpreter imports."""
     code = (
         f"import sys, {', '.join(modules)}\n"
-        "heavy = {'aiohttp', 'asyncpg', 'jinja2', 'greenlet', 'psycopg', 'redis'}\n"
+        "heavy = {'aiohttp', 'asyncpg', 'jinja2', 'greenlet', 'opentelemetry', 'psycopg',"
+        " 'redis'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     result = subprocess.run(

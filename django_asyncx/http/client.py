@@ -43,6 +43,7 @@ from django_asyncx.exceptions import (
     UpstreamTimeout,
 )
 from django_asyncx.loops import LoopResource
+from django_asyncx.observability import metrics
 from django_asyncx.options import (
     IDEMPOTENT_METHODS,
     ClientOptions,
@@ -367,6 +368,7 @@ class Client:
                     if delay is None:
                         raise error from (None if error is exc else exc)
                 logger.info("%s; retry %d in %.2fs", error, attempt + 1, delay)
+                metrics.record_retry(opts.name, method, target, error)
                 await asyncio.sleep(delay)
             assert raw is not None
             if body is None:
@@ -381,6 +383,7 @@ class Client:
         finally:
             if raw is not None:
                 raw.close()
+            metrics.record_upstream_call(opts.name, method, target, status, loop.time() - started)
             if context is not None:
                 context.records.append(
                     CallRecord(method, _host(target), status, loop.time() - started)

@@ -5,7 +5,8 @@ served, and records each outbound call (method, host, status, duration).
 ``HttpClientMiddleware`` makes one per request and makes it current (a context variable),
 so every client used while serving the request, ``request.http`` or ``get_client("github")``,
 sends the ``X-Request-ID``/``traceparent`` headers and reports its timings. Only these
-headers cross over: never the request's cookies or ``Authorization``.
+headers cross over: never the request's cookies or ``Authorization``. When OpenTelemetry is
+configured, the trace headers are its propagators' (:mod:`django_asyncx.observability.tracing`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+from django_asyncx.observability.tracing import inject_trace_context
 
 __all__ = ["CallContext", "CallRecord", "current_context", "truncate_tracestate", "use_context"]
 
@@ -80,11 +83,16 @@ class CallContext:
         )
 
     def outbound_headers(self) -> dict[str, str]:
-        """The headers one outbound call carries: request id, ``traceparent``, ``tracestate``."""
-        headers = {
-            self.request_id_header: self.request_id,
-            "traceparent": f"00-{self.trace_id}-{secrets.token_hex(8)}-{self.trace_flags}",
-        }
+        """The headers one outbound call carries: request id, ``traceparent``, ``tracestate``.
+
+        With OpenTelemetry configured and a span current, the trace context is the span's,
+        written by OpenTelemetry's propagators; otherwise it continues the incoming trace
+        with a new span id.
+        """
+        headers = {self.request_id_header: self.request_id}
+        if inject_trace_context(headers):
+            return headers
+        headers["traceparent"] = f"00-{self.trace_id}-{secrets.token_hex(8)}-{self.trace_flags}"
         if self.tracestate:
             headers["tracestate"] = self.tracestate
         return headers

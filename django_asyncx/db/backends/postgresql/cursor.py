@@ -21,6 +21,7 @@ from django.db.utils import NotSupportedError
 from psycopg.adapt import AdaptersMap
 
 from django_asyncx.db.greenlet import await_only
+from django_asyncx.observability.tracing import native_query_span
 
 from .errors import breaks_connection, is_argument_error, translate_error
 from .query import adapt_query
@@ -201,10 +202,12 @@ class NativeConnection:
             return await self._bind_execute(rewritten, args)
 
     async def _bind_execute(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...]:
-        # Connection.fetch() has no row count and no column types; this is the call it makes.
-        (rows, status, _done), stmt = await self.raw._Connection__execute(
-            sql, args, 0, None, return_status=True
-        )
+        # Connection.fetch() has no row count and no column types; this is the call it makes,
+        # which asyncpg's OpenTelemetry instrumentation does not see: the span is made here.
+        with native_query_span(self.raw, sql):
+            (rows, status, _done), stmt = await self.raw._Connection__execute(
+                sql, args, 0, None, return_status=True
+            )
         return rows, status, stmt
 
     async def _text_rewrite(

@@ -26,7 +26,7 @@ from django_asyncx.options import NativeOptions
 
 from .wrapper import NativeDatabaseWrapper
 
-__all__ = ["WrapperPool", "get_pool"]
+__all__ = ["WrapperPool", "all_pools", "get_pool"]
 
 _generation = 0
 
@@ -70,6 +70,11 @@ class WrapperPool:
     def closed(self) -> bool:
         """Whether the pool was closed (its loop ended)."""
         return self._closed
+
+    @property
+    def waiting(self) -> int:
+        """How many callers wait for a wrapper (all ``native_max_size`` are in use)."""
+        return len(self._waiters)
 
     @property
     def connected(self) -> int:
@@ -212,3 +217,8 @@ async def get_pool(alias: str) -> WrapperPool:
             ),
         )
     return await resource.aget()
+
+
+def all_pools() -> list[WrapperPool]:
+    """The pools of every alias on every loop, as they are now (metrics, the health view)."""
+    return [pool for resource in list(_resources.values()) for pool in resource.values()]
