@@ -9,7 +9,7 @@ MIDDLEWARE = [
     "django_asyncx.middleware.SecurityMiddleware",
     # Static files under uvicorn or granian, served from the loop; with DEBUG, from the apps'
     # static folders (no collectstatic) and looked up again on each request.
-    "django_asyncx.middleware.whitenoise.WhiteNoiseMiddleware",
+    "django_asyncx.middleware.WhiteNoiseMiddleware",
     *MIDDLEWARE[1:],  # noqa: F405
 ]
 
