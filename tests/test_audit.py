@@ -103,6 +103,14 @@ def test_the_probe_request_uses_a_host_the_project_allows():
 
 
 @SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO), ALLOWED_HOSTS=[], DEBUG=True)
+def test_the_probe_request_is_accepted_with_startprojects_debug_settings():
+    # DEBUG with no ALLOWED_HOSTS accepts localhost only, even where "testserver" is allowed.
+    audit = run_audit()
+    assert audit.probe_status == 200
+
+
+@SETTINGS
 @override_settings(MIDDLEWARE=["tests.support.views_app.sync_middleware.OldStyle"])
 def test_a_sync_only_middleware_is_reported_with_its_fix():
     audit = run_audit()
