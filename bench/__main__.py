@@ -21,6 +21,7 @@ BENCHMARKS = (
     "http_fanout",
     "realtime",
     "observability",
+    "page",
 )
 """Module names in ``bench/``, in the order ``python -m bench`` runs them."""
 

@@ -11,6 +11,7 @@ the serving process's threads and its peak RSS (``VmHWM``).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import statistics
@@ -44,6 +45,22 @@ class Options:
     server_cpu: int = 0
     client_cpu: int = 1
     results_dir: Path = RESULTS_DIR
+
+
+def parse_options(prog: str, description: str, argv: list[str] | None) -> Options:
+    """The ``--runs``, ``--duration`` and ``--warmup`` of a benchmark's own command line."""
+    defaults = Options()
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--runs", type=int, default=defaults.runs)
+    parser.add_argument("--duration", type=int, default=defaults.duration)
+    parser.add_argument("--warmup", type=int, default=defaults.warmup)
+    args = parser.parse_args(argv)
+    for name in ("runs", "duration"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.warmup < 0:
+        parser.error(f"--warmup must be >= 0, got {args.warmup}")
+    return Options(runs=args.runs, duration=args.duration, warmup=args.warmup)
 
 
 # -- server command lines ------------------------------------------------------------------
@@ -84,6 +101,8 @@ class Target:
     """The distribution of the server, for the versions recorded (``uvicorn``)."""
     env: tuple[tuple[str, str], ...] = ()
     """Environment variables set for the server, over the runner's."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Request headers sent with every request (a session cookie), readiness check included."""
 
 
 @dataclass
@@ -142,10 +161,10 @@ def measure(target: Target, run: int, options: Options) -> Sample:
     url = f"http://127.0.0.1:{port}{target.path}"
     argv = [a.format(port=port) for a in target.argv]
     with Server(argv, cpu=options.server_cpu, env=dict(target.env)) as server:
-        server.wait_ready(url)
+        server.wait_ready(url, headers=target.headers)
         if options.warmup:
             run_wrk(url, duration=options.warmup, connections=options.connections,
-                    cpu=options.client_cpu)  # fmt: skip
+                    cpu=options.client_cpu, headers=target.headers)  # fmt: skip
         peak_threads: dict[int, int] = {}
 
         def sample_threads() -> None:
@@ -155,7 +174,7 @@ def measure(target: Target, run: int, options: Options) -> Sample:
         cpu_before = server.cpu_seconds()
         wrk = run_wrk(
             url, duration=options.duration, connections=options.connections,
-            cpu=options.client_cpu, while_running=sample_threads,
+            cpu=options.client_cpu, while_running=sample_threads, headers=target.headers,
         )  # fmt: skip
         server_cpu = (server.cpu_seconds() - cpu_before) / wrk.wall_s
         sample_threads()

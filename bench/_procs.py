@@ -185,8 +185,11 @@ class Server:
         self._log.seek(0)
         return self._log.read()
 
-    def wait_ready(self, url: str, *, timeout: float = 30.0) -> None:
-        """Poll ``url`` until it answers 200; raise :class:`BenchError` with the log if not."""
+    def wait_ready(
+        self, url: str, *, timeout: float = 30.0, headers: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Poll ``url`` (sending ``headers``) until it answers 200; raise
+        :class:`BenchError` with the log if not."""
         assert self.proc is not None, "the server is not started"
         parts = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
         assert parts is not None, url
@@ -200,7 +203,7 @@ class Server:
                 )
             conn = http.client.HTTPConnection(parts[1], int(parts[2]), timeout=2)
             try:
-                conn.request("GET", parts[3])
+                conn.request("GET", parts[3], headers=dict(headers))
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:

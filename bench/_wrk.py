@@ -7,7 +7,7 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ._procs import BenchError, stop_group
@@ -96,15 +96,19 @@ def run_wrk(
     cpu: int | None,
     threads: int = 1,
     while_running: Callable[[], object] | None = None,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> WrkRun:
     """Run ``wrk --latency`` (pinned to ``cpu`` unless None) and parse what it prints.
 
     The CPU share is wrk's user + system time (from the kernel's accounting when it is
     reaped) over the wall time of the run: 1.0 is one core busy all the time.
     ``while_running`` is called about every half second during the run (to sample the
-    server's threads under load).
+    server's threads under load). ``headers`` are sent with every request (``-H``).
     """
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for name, value in headers:
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(url)
     if cpu is not None:
         argv = ["taskset", "-c", str(cpu), *argv]
     with tempfile.TemporaryFile("w+") as out:

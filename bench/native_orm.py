@@ -1,7 +1,7 @@
 """P2: the ORM on the native asyncpg engine against sync Django, Django's a-methods, the
 thread bridge and raw asyncpg.
 
-    python -m bench.native_orm [--n 2000] [--repeats 5] [--concurrency 50]
+    python -m bench.native_orm [--n 2000] [--repeats 5] [--concurrency 50] [--loop auto]
 
 Operations: get(pk), a 100-row filter, select_related, prefetch_related, create, and a
 10-query "dashboard" unit of work; each run sequentially and with 50 concurrent tasks.
@@ -12,18 +12,24 @@ Paths (same PostgreSQL server and database, measured side by side in one process
 * ``bridge``: ``run_in_db`` on a psycopg alias (django_asyncx's thread path);
 * ``native``: ``run_in_db`` on the native engine (one greenlet per call, asyncpg, no thread);
 * ``native-a``: Django's a-methods on the native engine (``ASYNCX["NATIVE_AMETHODS"]``);
-* ``asyncpg``: hand-written SQL on an asyncpg pool (the floor).
+* ``asyncpg``: hand-written SQL on an asyncpg pool (the floor);
+* ``async-backend``: django-async-backend (psycopg's async connection, an ORM generated from
+  Django's source; get(pk) only), installed on demand (:mod:`bench._async_backend`).
 
-Prints us/op (median of the repeats, with min-max), the ratio to ``stock`` and to
-``asyncpg``, the threads that ran the queries and the server connections that served them, and
-writes ``bench/results/native_orm-<time>.json``. Targets (DESIGN.md, P2): native get(pk)
-<= 2.5x asyncpg and >= 2x faster than stock; 50 concurrent tasks >= 3x stock throughput.
+The async paths run on uvloop when it is installed (as uvicorn does), else on asyncio's own
+loop (``--loop`` picks). Prints us/op (median of the repeats, with min-max), the ratio to
+``stock`` and to ``asyncpg``, the threads that ran the queries and the server connections that
+served them, then the targets as ratios with met/missed, and writes
+``bench/results/native_orm-<time>.json``. Targets: native get(pk) >= 1.0x the sync ORM,
+>= 2x stock and >= 1.0x django-async-backend sequentially; with 50 concurrent tasks >= 3x
+stock and >= 1.0x django-async-backend.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import os
 import platform
@@ -37,12 +43,22 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from . import _async_backend
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DB_NAME = "asyncx_bench_native"
 NAME = "native_orm"
 DESCRIPTION = "P2: ORM on the native engine vs sync, a-methods, bridge, raw asyncpg"
-PATHS = ("sync", "stock", "bridge", "native", "native-a", "asyncpg")
+PATHS = ("sync", "stock", "bridge", "native", "native-a", "asyncpg", "async-backend")
+TARGETS = (
+    # (operation, mode, baseline path, at least this many times faster)
+    ("get", "seq", "sync", 1.0),
+    ("get", "seq", "stock", 2.0),
+    ("get", "seq", "async-backend", 1.0),
+    ("get", "c50", "stock", 3.0),
+    ("get", "c50", "async-backend", 1.0),
+)
 OPS = ("get", "filter100", "select_related", "prefetch", "create", "dashboard")
 
 
@@ -55,8 +71,9 @@ def _server() -> dict[str, Any]:
     return entry
 
 
-def setup_django() -> dict[str, Any]:
-    """Configure Django with a psycopg alias and a native alias on one bench database."""
+def setup_django(async_backend: bool = False) -> dict[str, Any]:
+    """Configure Django with a psycopg alias and a native alias on one bench database (and
+    django-async-backend's alias when ``async_backend``)."""
     import django
     from django.conf import settings
 
@@ -75,17 +92,23 @@ def setup_django() -> dict[str, Any]:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:
             admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    databases = {
+        # Persistent, so the thread bridge does not reconnect per call.
+        "default": {**server, "ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": None},
+        "native": {**server, "ENGINE": "django_asyncx.db.backends.postgresql"},
+    }
+    apps = ["django.contrib.contenttypes", "django_asyncx", "bench.native_orm_app"]
+    if async_backend:
+        databases[_async_backend.ALIAS] = _async_backend.database(server)
+        apps.append("django_async_backend")
     settings.configure(
         DEBUG=False,
         USE_TZ=True,
         SECRET_KEY="bench",
-        INSTALLED_APPS=["django.contrib.contenttypes", "django_asyncx", "bench.native_orm_app"],
-        DATABASES={
-            # Persistent, so the thread bridge does not reconnect per call.
-            "default": {**server, "ENGINE": "django.db.backends.postgresql", "CONN_MAX_AGE": None},
-            "native": {**server, "ENGINE": "django_asyncx.db.backends.postgresql"},
-        },
+        INSTALLED_APPS=apps,
+        DATABASES=databases,
         ASYNCX={"NATIVE_AMETHODS": True},
+        ASYNC_BACKEND_DISABLE_REQUEST_SIGNALS=True,
     )
     django.setup()
     return server
@@ -327,20 +350,55 @@ def timed_sync(fn: Callable[[int], Any], n: int) -> float:
     return (time.perf_counter() - start) / n * 1e6
 
 
-async def timed_async(fn: Callable[[int], Awaitable[Any]], n: int, concurrency: int) -> float:
-    start = time.perf_counter()
-    if concurrency == 1:
-        for i in range(n):
+async def timed_async(
+    fn: Callable[[int], Awaitable[Any]],
+    n: int,
+    concurrency: int,
+    finish: Callable[[], Awaitable[None]] | None = None,
+) -> float:
+    """us per call of ``n`` calls of ``fn`` from ``concurrency`` tasks.
+
+    With ``finish`` (a path with a connection per task), each task starts from an empty
+    context, so it opens its own connection, and awaits ``finish()`` when done (outside the
+    time measured) to close it.
+    """
+    counter = iter(range(n))
+    done: list[float] = []
+
+    async def worker() -> None:
+        for i in counter:
             await fn(i)
+        done.append(time.perf_counter())
+        if finish is not None:
+            await finish()
+
+    loop = asyncio.get_running_loop()
+    context = None if finish is None else contextvars.Context
+    start = time.perf_counter()
+    if concurrency == 1 and finish is None:
+        await worker()
     else:
-        counter = iter(range(n))
+        await asyncio.gather(
+            *(
+                loop.create_task(worker(), context=None if context is None else context())
+                for _ in range(concurrency)
+            )
+        )
+    return (max(done) - start) / n * 1e6
 
-        async def worker() -> None:
-            for i in counter:
-                await fn(i)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return (time.perf_counter() - start) / n * 1e6
+def loop_runner(name: str) -> tuple[str, Callable[[Any], Any]]:
+    """The loop the async paths run on: ``uvloop`` or ``asyncio`` (``auto``: uvloop when
+    installed, as uvicorn picks)."""
+    if name in ("auto", "uvloop"):
+        try:
+            import uvloop
+        except ImportError:
+            if name == "uvloop":
+                raise
+        else:
+            return "uvloop", uvloop.run
+    return "asyncio", asyncio.run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,11 +413,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--paths", default=",".join(PATHS), help=f"comma-separated subset of {PATHS}"
     )
+    parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
     args = parser.parse_args(argv)
     ops = [op for op in args.ops.split(",") if op]
     paths = [p for p in args.paths.split(",") if p]
+    loop_name, run_loop = loop_runner(args.loop)
+    skipped: dict[str, str] = {}
+    if "async-backend" in paths:
+        reason = _async_backend.available()
+        if reason is not None:
+            skipped["async-backend"] = reason
+            paths.remove("async-backend")
+            print(f"skipped path async-backend: {reason}", file=sys.stderr)
 
-    server = setup_django()
+    server = setup_django(async_backend="async-backend" in paths)
     Usage.install()
     Author, Tag, Book = define_models()
     seed(Author, Tag, Book)
@@ -393,15 +460,24 @@ def main(argv: list[str] | None = None) -> int:
 
         from django_asyncx.db import run_in_db
 
-        pool = await asyncpg.create_pool(
-            database=DB_NAME,
-            user=server["USER"] or None,
-            password=server["PASSWORD"] or None,
-            host=server["HOST"] or None,
-            port=int(server["PORT"]) if server["PORT"] else None,
-            min_size=1,
-            max_size=10,
-        )
+        pools: list[Any] = []
+
+        async def raw_pool() -> Any:
+            # Opened when first used: the per-task connections of async-backend (first in
+            # the order) leave room for nothing else on a server with max_connections=100.
+            if not pools:
+                pools.append(
+                    await asyncpg.create_pool(
+                        database=DB_NAME,
+                        user=server["USER"] or None,
+                        password=server["PASSWORD"] or None,
+                        host=server["HOST"] or None,
+                        port=int(server["PORT"]) if server["PORT"] else None,
+                        min_size=1,
+                        max_size=10,
+                    )
+                )
+            return pools[0]
 
         def make(path: str, op: str) -> Callable[[int], Awaitable[Any]]:
             if path == "stock":
@@ -412,37 +488,53 @@ def main(argv: list[str] | None = None) -> int:
                 return lambda i: run_in_db(getattr(work, op), "default", i, using="default")
             if path == "native":
                 return lambda i: run_in_db(getattr(work, op), "native", i, using="native")
+            if path == "async-backend":
+                return lambda i: _async_backend.aget(work.Book, 1 + i % 2000)
             raw = getattr(work, "raw_" + op)
 
             async def call(i: int) -> Any:
-                async with pool.acquire() as conn:
+                async with (await raw_pool()).acquire() as conn:
                     if Usage.recording:
                         Usage.record(conn.get_server_pid())
                     return await raw(conn, i)
 
             return call
 
+        # async-backend first, before the other paths hold connections (see raw_pool).
+        ordered = sorted(paths, key=lambda path: path != "async-backend")
         for op in ops:
-            for path in paths:
-                if path == "sync":
+            for path in ordered:
+                if path == "sync" or (path == "async-backend" and op != "get"):
                     continue
                 fn = make(path, op)
+                finish = _async_backend.finish if path == "async-backend" else None
                 for mode, concurrency in (("seq", 1), ("c50", args.concurrency)):
-                    await timed_async(fn, max(50, args.n // 10), concurrency)
+                    await timed_async(fn, max(50, args.n // 10), concurrency, finish)
                     with Usage() as usage:
                         samples = [
-                            await timed_async(fn, args.n, concurrency) for _ in range(args.repeats)
+                            await timed_async(fn, args.n, concurrency, finish)
+                            for _ in range(args.repeats)
                         ]
                     cell(path, op, mode, samples, usage)
                     print(
-                        f"  {op:<15} {path:<9} {mode}: {statistics.median(samples):8.0f} us/op",
+                        f"  {op:<15} {path:<13} {mode}: {statistics.median(samples):8.0f} us/op",
                         file=sys.stderr,
                     )
-        await pool.close()
+        for pool in pools:
+            await pool.close()
 
-    asyncio.run(run_async())
+    run_loop(run_async())
     report = render(results, ops, paths)
+    targets = check_targets(results)
+    load = os.getloadavg()
+    header = (
+        f"loop: {loop_name}; load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    print(header)
     print(report)
+    print()
+    print(render_targets(targets, skipped))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     out = RESULTS / f"native_orm-{stamp}.json"
@@ -459,7 +551,11 @@ def main(argv: list[str] | None = None) -> int:
                 "n": args.n,
                 "repeats": args.repeats,
                 "concurrency": args.concurrency,
+                "loop": loop_name,
+                "loadavg": load,
+                "skipped": skipped,
                 "results": results,
+                "targets": targets,
                 "table": report,
             },
             indent=2,
@@ -473,7 +569,7 @@ def render(results: dict[str, dict[str, dict[str, Any]]], ops: list[str], paths:
     """The results as a text table: us/op, ratio to stock and to asyncpg, and the threads
     and server connections that ran the path's queries."""
     lines = [
-        f"{'operation':<15} {'path':<9} {'mode':<4} {'us/op':>8} {'min-max':>13} "
+        f"{'operation':<15} {'path':<13} {'mode':<4} {'us/op':>8} {'min-max':>13} "
         f"{'vs stock':>9} {'vs asyncpg':>10} {'threads':>7} {'conns':>5}"
     ]
     for op in ops:
@@ -487,16 +583,51 @@ def render(results: dict[str, dict[str, dict[str, Any]]], ops: list[str], paths:
                 vs_stock = f"{stock / row['us']:.2f}x" if stock else "-"
                 vs_raw = f"{row['us'] / raw:.2f}x" if raw else "-"
                 lines.append(
-                    f"{op:<15} {path:<9} {mode:<4} {row['us']:>8.0f} "
+                    f"{op:<15} {path:<13} {mode:<4} {row['us']:>8.0f} "
                     f"{row['min']:>6.0f}-{row['max']:<6.0f} {vs_stock:>9} {vs_raw:>10} "
-                    f"{row['threads']:>7} {row['connections']:>5}"
+                    f"{row['threads'] or '-':>7} {row['connections'] or '-':>5}"
                 )
         lines.append("")
     lines.append(
         "vs stock: how many times faster than Django's a-methods (higher is better); "
         "vs asyncpg: how many times slower than raw asyncpg (lower is better); threads, "
-        "conns: threads that ran the queries, server connections that served them."
+        "conns: threads that ran the queries, server connections that served them (-: not "
+        "counted, async-backend has a cursor of its own)."
     )
+    return "\n".join(lines)
+
+
+def check_targets(results: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each target: native's ratio to its baseline (how many times faster) and whether met."""
+    checked = []
+    for op, mode, baseline, wanted in TARGETS:
+        native = results.get(op, {}).get(f"native/{mode}", {}).get("us")
+        base = results.get(op, {}).get(f"{baseline}/{mode}", {}).get("us")
+        ratio = base / native if native and base else None
+        checked.append(
+            {
+                "operation": op,
+                "mode": mode,
+                "baseline": baseline,
+                "target": wanted,
+                "ratio": ratio,
+                "met": None if ratio is None else ratio >= wanted,
+            }
+        )
+    return checked
+
+
+def render_targets(targets: list[dict[str, Any]], skipped: dict[str, str]) -> str:
+    """The targets as lines: native's ratio to the baseline, the target, met or missed."""
+    lines = ["targets (native is N times faster than the baseline, same run):"]
+    for t in targets:
+        where = f"{t['operation']} {t['mode']} vs {t['baseline']}"
+        if t["ratio"] is None:
+            why = skipped.get(t["baseline"], "not measured in this run")
+            lines.append(f"  {where:<28} >= {t['target']:.1f}x: - ({why})")
+        else:
+            verdict = "met" if t["met"] else "MISSED"
+            lines.append(f"  {where:<28} >= {t['target']:.1f}x: {t['ratio']:.2f}x {verdict}")
     return "\n".join(lines)
 
 

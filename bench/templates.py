@@ -24,13 +24,13 @@ import importlib.util
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
 from . import project
 from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
+from ._postgres import django_admin, ensure_database
 from ._procs import ROOT, BenchError, Server, free_port, terminate_on_sigterm
 from ._results import write_result
 
@@ -98,36 +98,12 @@ def native_available() -> bool:
 
 
 def _manage(*args: str) -> str:
-    env = {**os.environ, **dict(_ENV)}
-    result = subprocess.run(
-        [sys.executable, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, check=False,
-    )  # fmt: skip
-    if result.returncode:
-        raise BenchError(f"django-admin {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
+    return django_admin(_ENV, *args)
 
 
 def prepare_database() -> None:
     """Create the benchmark database if missing, migrate it, seed 100 books once."""
-    import dj_database_url
-    import psycopg
-
-    url = os.environ.get("BENCH_DATABASE_URL", project.TEMPLATES_DATABASE_URL)
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    try:
-        with psycopg.connect(
-            host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"],
-            password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
-        ) as conn:  # fmt: skip
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise BenchError(
-            f"PostgreSQL at {url} does not answer ({exc}); set BENCH_DATABASE_URL"
-        ) from exc
+    ensure_database(os.environ.get("BENCH_DATABASE_URL", project.TEMPLATES_DATABASE_URL))
     _manage("migrate", "--no-input", "-v", "0")
     _manage("seed_demo", "--authors", "100", "--books-per-author", "1", "--if-empty")
 

@@ -16,14 +16,13 @@ on django_asyncx's entry. Target P1: django_asyncx >= 1.0x WSGI (>= 6x stock ASG
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from typing import Any
 
 from . import project
-from ._harness import Options, Target, gunicorn, run_http_benchmark, uvicorn
+from ._harness import Options, Target, gunicorn, parse_options, run_http_benchmark, uvicorn
 from ._procs import ROOT
 
 NAME = "views_p1"
@@ -177,18 +176,7 @@ def run(options: Options) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.views_p1``: parse the options and run."""
-    defaults = Options()
-    parser = argparse.ArgumentParser(prog="python -m bench.views_p1", description=__doc__)
-    parser.add_argument("--runs", type=int, default=defaults.runs)
-    parser.add_argument("--duration", type=int, default=defaults.duration)
-    parser.add_argument("--warmup", type=int, default=defaults.warmup)
-    args = parser.parse_args(argv)
-    for name in ("runs", "duration"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
-    if args.warmup < 0:
-        parser.error(f"--warmup must be >= 0, got {args.warmup}")
-    run(Options(runs=args.runs, duration=args.duration, warmup=args.warmup))
+    run(parse_options("python -m bench.views_p1", __doc__ or NAME, argv))
     return 0
 
 

@@ -7,13 +7,17 @@
 - every URL pattern of the project, its view and whether the view is async (a sync view costs
   a thread hop per request, and one more to close the request in that thread); the URL trees
   of third-party apps (the admin, ...) are one line each, with a verdict;
-- every middleware, whether it is async-capable and the thread hops it costs per request,
-  **measured** by sending a ``GET`` through the project's real ASGI application (its
+- every middleware, whether it is async-capable, how django_asyncx's handler runs it (on the
+  loop, declared loop-safe, or in sync mode where each contiguous run of sync middleware
+  shares one thread hop) and the fix that applies (a drop-in, declaring it loop-safe,
+  keeping sync ones together), with the thread hops it costs per request **measured** by
+  sending a ``GET`` through the project's real ASGI application (its
   middleware and handler) to a trivial async probe view with
   :func:`django_asyncx.hops.count_hops`;
 - the hops the handler itself makes for that request (signal receivers, closing);
 - the sync receivers of ``request_started``/``request_finished``;
 - each cache backend and how a non-blocking read reaches it;
+- the websocket routes and their consumers (:mod:`django_asyncx.consumer_audit`);
 
 and for each finding the drop-in or change that removes it.
 """
@@ -38,10 +42,12 @@ from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 from .asgi import AsyncxApplication
+from .conf import asyncx_settings
 from .handler import ASGIHandler
 from .hops import count_hops, describe
 from .middleware import DROP_INS
 from .middleware.base import LoopMiddlewareMixin
+from .middleware.chain import middleware_mode
 from .receivers import ReceiverRun, classify_receiver
 from .testing.client import arequest
 from .types import ASGIApplication
@@ -277,20 +283,52 @@ async def _measure(app: ASGIApplication) -> tuple[int, dict[str, int], int]:
     return result.status, hops.by_owner(), hops.count
 
 
-def _capability(path_: str) -> str:
+def _capability(path_: str, mode: str) -> str:
     try:
         cls = import_string(path_)
     except ImportError:
         return "cannot be imported"
     if issubclass(cls, LoopMiddlewareMixin):
         return "async-native"
-    if issubclass(cls, MiddlewareMixin) and any(
-        hasattr(cls, hook) for hook in ("process_request", "process_response", "process_view")
-    ):
-        return "async-capable, but its MiddlewareMixin hooks run in a thread"
-    if getattr(cls, "async_capable", False):
+    if mode == "loop":
+        return "MiddlewareMixin declared loop-safe: its hooks run on the loop"
+    if mode == "sync" and issubclass(cls, MiddlewareMixin):
+        return "MiddlewareMixin: its hooks run in a thread"
+    if mode == "async" or (not mode and getattr(cls, "async_capable", False)):
         return "async-capable"
     return "sync-only"
+
+
+def _modes(ours: bool) -> list[tuple[str, str]]:
+    """Each middleware path with how django_asyncx's handler runs it ("" for Django's)."""
+    declared = asyncx_settings.LOOP_SAFE_MIDDLEWARE
+    found = []
+    for path_ in settings.MIDDLEWARE:
+        try:
+            cls = import_string(path_)
+        except ImportError:
+            found.append((path_, ""))
+            continue
+        found.append((path_, middleware_mode(cls, path_, declared) if ours else ""))
+    return found
+
+
+def _sync_fix(path_: str, run: list[str]) -> str:
+    drop_in = DROP_INS.get(path_)
+    if drop_in:
+        return f"replace with {drop_in} (no hop)"
+    try:
+        mixin = issubclass(import_string(path_), MiddlewareMixin)
+    except ImportError:
+        mixin = False
+    first = (
+        'if its hooks do no blocking I/O, list it in ASYNCX["LOOP_SAFE_MIDDLEWARE"] (no hop); '
+        if mixin
+        else "make it async-capable (async_capable = True and an async __call__); "
+    )
+    if len(run) > 1:
+        return first + f"else it shares one hop with {', '.join(p for p in run if p != path_)}"
+    return first + "else keep it next to the other sync middleware: each run costs one hop"
 
 
 def _audit_middleware(audit: Audit, asgi: str | None) -> None:
@@ -302,20 +340,35 @@ def _audit_middleware(audit: Audit, asgi: str | None) -> None:
         status, by_owner, total = asyncio.run(_measure(app))
     audit.probe_status = status
     audit.hops_per_request = total
-    owners = {path_: _middleware_owner(path_) for path_ in settings.MIDDLEWARE}
+    modes = _modes(ours)
+    # Each contiguous run of middleware in sync mode runs in one hop (django_asyncx's handler).
+    runs: dict[str, list[str]] = {}
+    current: list[str] = []
+    for path_, mode in modes:
+        if mode == "sync":
+            current.append(path_)
+            runs[path_] = current
+        else:
+            current = []
     accounted = 0
-    for path_, owner in owners.items():
-        hops = by_owner.get(owner, 0)
+    for path_, mode in modes:
+        hops = by_owner.get(_middleware_owner(path_), 0)
         accounted += hops
+        run = runs.get(path_, [])
         fix = ""
-        if hops:
+        if run:
+            fix = _sync_fix(path_, run)
+        elif hops:
             drop_in = DROP_INS.get(path_)
             fix = (
                 f"replace with {drop_in}"
                 if drop_in
                 else "make it async-capable (async_capable = True and an async __call__)"
             )
-        detail = f"{_capability(path_)}; {hops} thread hop(s) per request"
+        detail = f"{_capability(path_, mode)}; {hops} thread hop(s) per request"
+        if len(run) > 1:
+            where = "first of" if run[0] == path_ else "in"
+            detail += f" ({where} a run of {len(run)} sync middleware sharing one hop)"
         audit.findings.append(Finding("middleware", path_, detail, hops, fix))
     rest = total - accounted
     if rest == 0:
@@ -408,4 +461,8 @@ def run_audit(*, asgi: str | None = None) -> Audit:
     _audit_middleware(audit, asgi)
     _audit_signals(audit)
     _audit_caches(audit)
+    # Imported here: the consumer audit builds on this module's Finding.
+    from .consumer_audit import consumer_findings
+
+    audit.findings += consumer_findings(_application(asgi)[0])
     return audit

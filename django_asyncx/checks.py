@@ -3,12 +3,15 @@
 * ``asyncx.E001``: ``ASYNCX`` is not valid (unknown key, wrong kind of value).
 * ``asyncx.E002``: an ``ASYNCX["LIFESPAN"]`` or ``ASYNCX["WEBSOCKET_APPLICATION"]`` entry
   cannot be imported.
+* ``asyncx.E003``: an ``ASYNCX["LOOP_SAFE_MIDDLEWARE"]`` entry cannot be imported or is not
+  a ``MiddlewareMixin`` subclass (the only kind whose hooks can be moved to the loop).
 * ``asyncx.E040``: an alias uses the native PostgreSQL engine but asyncpg or greenlet is not
   installed.
 * ``asyncx.E041``: what the native engine reads of ``DATABASES[alias]`` is not valid: a
   ``native_*`` key of ``OPTIONS`` (or an unknown one, with a "did you mean" hint),
   ``isolation_level`` or ``PORT``.
 * ``asyncx.E042``: ``native_pgbouncer`` is on but ``DISABLE_SERVER_SIDE_CURSORS`` is not.
+* ``asyncx.E043``: ``native_pgbouncer`` is on and ``OPTIONS`` sets ``isolation_level``.
 
 These checks do no I/O and run with plain ``manage.py check`` (no ``--database`` needed).
 """
@@ -54,6 +57,31 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
                         id="asyncx.E002",
                     )
                 )
+    return errors + _check_loop_safe(values["LOOP_SAFE_MIDDLEWARE"])
+
+
+def _check_loop_safe(paths: frozenset[str]) -> list[Any]:
+    from django.utils.deprecation import MiddlewareMixin
+
+    errors: list[Any] = []
+    for path in sorted(paths):
+        where = f'ASYNCX["LOOP_SAFE_MIDDLEWARE"] entry {path!r}'
+        try:
+            cls = import_string(path)
+        except ImportError as exc:
+            problem = f"cannot be imported: {exc}"
+        else:
+            if isinstance(cls, type) and issubclass(cls, MiddlewareMixin):
+                continue
+            problem = f"is {cls!r}, not a MiddlewareMixin subclass"
+        errors.append(
+            checks.Error(
+                f"{where} {problem}",
+                hint="List the dotted paths of MiddlewareMixin middleware (as in MIDDLEWARE) "
+                "whose hooks do no blocking I/O; an async-capable middleware needs no entry.",
+                id="asyncx.E003",
+            )
+        )
     return errors
 
 
@@ -97,6 +125,18 @@ def check_native_engine(app_configs: Sequence[AppConfig] | None = None, **kwargs
                     hint=f'Set DATABASES["{alias}"]["DISABLE_SERVER_SIDE_CURSORS"] = True, as '
                     "Django requires for transaction pooling.",
                     id="asyncx.E042",
+                )
+            )
+        if options.pgbouncer and "isolation_level" in (entry.get("OPTIONS") or {}):
+            errors.append(
+                checks.Error(
+                    f'DATABASES["{alias}"]["OPTIONS"] sets isolation_level with '
+                    "native_pgbouncer: the native engine sends it as the session's "
+                    "default_transaction_isolation when connecting, which PgBouncer refuses "
+                    "(unsupported startup parameter)",
+                    hint="Remove isolation_level and start the transactions that need "
+                    "another level with SET TRANSACTION ISOLATION LEVEL ...",
+                    id="asyncx.E043",
                 )
             )
     return errors

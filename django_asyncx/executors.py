@@ -36,6 +36,8 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import wraps
+from inspect import CO_COROUTINE
+from types import FunctionType, MethodType
 from typing import Any, ParamSpec, TypeVar, cast, overload
 
 from asgiref.sync import SyncToAsync, iscoroutinefunction
@@ -215,6 +217,18 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 def _require_sync(fn: object, who: str) -> None:
     if not callable(fn):
         raise TypeError(f"{who}() needs a sync callable, got {fn!r}")
+    func: Any = fn
+    if isinstance(func, MethodType):
+        func = func.__func__
+    # The common case, a plain function, lambda or bound method: without attributes it
+    # carries no coroutine marker, so its code's flag is the whole answer (as inspect reads
+    # it), and its type's __call__ is never a coroutine function.
+    if (
+        isinstance(func, FunctionType)
+        and not func.__dict__
+        and not func.__code__.co_flags & CO_COROUTINE
+    ):
+        return
     if iscoroutinefunction(fn) or iscoroutinefunction(type(fn).__call__):
         raise TypeError(
             f"{who}() runs sync code in a thread, got the coroutine function "

@@ -74,9 +74,11 @@ from django.utils.log import log_response
 from django.utils.module_loading import import_string
 from django.views import defaults
 
+from .conf import asyncx_settings
 from .db import AsyncAtomic, run_in_db
 from .db.testing import close_connections_outside_test, current_route, in_test_environment
 from .exceptions import PoolTimeoutError
+from .middleware.chain import group_view_hooks, loop_variant, middleware_mode, on_loop
 from .receivers import has_request_thread, request_thread_receiver, send_signal
 from .types import Message, Receive, Scope, Send
 from .watchdog import current_request, ensure_loop_watchdog
@@ -252,10 +254,17 @@ class ASGIHandler(DjangoASGIHandler):
         return view
 
     def load_middleware(self, is_async: bool = False) -> None:
-        """Django's ``load_middleware``, wrapping each layer in the loop-side converter."""
+        """Django's ``load_middleware``, wrapping each layer in the loop-side converter.
+
+        In an async chain each middleware runs as :mod:`django_asyncx.middleware.chain`
+        decides: async-capable ones and loop-safe ``MiddlewareMixin`` ones on the loop, the
+        others in sync mode, so that each contiguous run of them costs one thread hop.
+        """
         self._view_middleware: list[Any] = []
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []
+        view_hooks: list[tuple[Any, bool]] = []
+        declared = asyncx_settings.LOOP_SAFE_MIDDLEWARE if is_async else ()
         get_response = self._get_response_async if is_async else self._get_response  # type: ignore[attr-defined]
         handler = convert_exception_to_response(get_response)
         handler_is_async = is_async
@@ -268,7 +277,14 @@ class ASGIHandler(DjangoASGIHandler):
                     f"Middleware {middleware_path} must have at least one of "
                     "sync_capable/async_capable set to True."
                 )
-            if not handler_is_async and middleware_can_sync:
+            mode = middleware_mode(middleware, middleware_path, declared) if is_async else ""
+            if mode == "loop":
+                middleware = loop_variant(middleware)
+            if is_async:
+                # Async-capable ones stay on the loop even above a sync run (whose border
+                # is its one hop); Django would turn them sync too, hooks in the thread.
+                middleware_is_async = middleware_can_async and mode != "sync"
+            elif not handler_is_async and middleware_can_sync:
                 middleware_is_async = False
             else:
                 middleware_is_async = middleware_can_async
@@ -292,19 +308,28 @@ class ASGIHandler(DjangoASGIHandler):
             if mw_instance is None:
                 raise ImproperlyConfigured(f"Middleware factory {middleware_path} returned None.")
             if hasattr(mw_instance, "process_view"):
-                self._view_middleware.insert(
-                    0, self.adapt_method_mode(is_async, mw_instance.process_view)
-                )
+                hook = mw_instance.process_view
+                if mode == "loop" and not iscoroutinefunction(hook):
+                    view_hooks.insert(0, (on_loop(hook), True))
+                elif mode == "sync" and not iscoroutinefunction(hook):
+                    view_hooks.insert(0, (hook, False))
+                else:
+                    view_hooks.insert(0, (self.adapt_method_mode(is_async, hook), True))
             if hasattr(mw_instance, "process_template_response"):
-                self._template_response_middleware.append(
-                    self.adapt_method_mode(is_async, mw_instance.process_template_response)
-                )
+                hook = mw_instance.process_template_response
+                if mode == "loop" and not iscoroutinefunction(hook):
+                    hook = on_loop(hook)
+                self._template_response_middleware.append(self.adapt_method_mode(is_async, hook))
             if hasattr(mw_instance, "process_exception"):
                 self._exception_middleware.append(
                     self.adapt_method_mode(False, mw_instance.process_exception)
                 )
             handler = convert_exception_to_response(mw_instance)
             handler_is_async = middleware_is_async
+        if is_async:
+            self._view_middleware = group_view_hooks(view_hooks)
+        else:
+            self._view_middleware = [hook for hook, _ in view_hooks]
         self._middleware_chain = self.adapt_method_mode(is_async, handler, handler_is_async)
 
     async def read_body(self, receive: Receive) -> IO[bytes]:

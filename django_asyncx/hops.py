@@ -18,6 +18,17 @@ in the context (task tree) that opened the counter, so concurrent tests do not s
 other's hops. Event loops that do not derive from asyncio's (uvloop) are counted through
 ``sync_to_async`` only.
 
+A connection served by a real server or a test communicator (a Channels consumer's
+``connect``, each ``receive``, its ``disconnect``) runs in the server's tasks, outside the
+test's context: :class:`CountingApplication` wraps the ASGI application and counts inside
+each connection::
+
+    counted = CountingApplication(application)
+    # serve `counted` (uvicorn.Server in this loop, channels' WebsocketCommunicator), connect
+    [connection] = counted.counters
+    assert connection.count == 0, connection.by_owner()   # connect: no hop
+    connection.clear()                                     # then count one message
+
 The in-process client :func:`~django_asyncx.testing.client.arequest` (and its
 :class:`~django_asyncx.testing.client.AsgiResult`) is importable from here too.
 """
@@ -38,8 +49,17 @@ from typing import Any
 from asgiref.sync import SyncToAsync
 
 from .testing.client import AsgiResult, arequest
+from .types import ASGIApplication, Receive, Scope, Send
 
-__all__ = ["AsgiResult", "Hop", "HopCounter", "arequest", "count_hops", "describe"]
+__all__ = [
+    "AsgiResult",
+    "CountingApplication",
+    "Hop",
+    "HopCounter",
+    "arequest",
+    "count_hops",
+    "describe",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +209,25 @@ def count_hops() -> Iterator[HopCounter]:
     finally:
         _current.reset(token)
         _uninstall()
+
+
+class CountingApplication:
+    """An ASGI application counting the thread hops of each connection it serves.
+
+    Each ``http`` or ``websocket`` scope served by ``app`` gets a :class:`HopCounter`,
+    appended to :attr:`counters` when the connection starts and counting until it ends
+    (``lifespan`` scopes are passed through uncounted). A test reads a counter while the
+    connection is open, and :meth:`HopCounter.clear` it between the steps it measures.
+    """
+
+    def __init__(self, app: ASGIApplication) -> None:
+        self.app = app
+        self.counters: list[HopCounter] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+            return
+        with count_hops() as hops:
+            self.counters.append(hops)
+            await self.app(scope, receive, send)

@@ -661,6 +661,14 @@ def _loop_block_warn_ms(value: object, where: str) -> Any:
     )
 
 
+def _loop_safe_middleware(value: object, where: str) -> frozenset[str]:
+    accepted = "a dotted path to a MiddlewareMixin middleware whose hooks do no blocking I/O"
+    items = _items(value, where, f"a list of dotted paths, each to {accepted[2:]}")
+    return frozenset(
+        _word(item, f"{where}[{index}]", accepted, dotted=True) for index, item in enumerate(items)
+    )
+
+
 _NATIVE_AMETHODS = (
     "True or False: whether Django's a-methods (aget, acreate, async for, asave...) take the "
     "native path for aliases on the native PostgreSQL engine"
@@ -674,6 +682,7 @@ OPTIONS: dict[str, Option] = {
     "LAZY_ACCESS_GUARD": Option(True, _flag),
     "HTTP_CLIENTS": Option(parse_clients({}), parse_clients),
     "HTTP_MIDDLEWARE": Option(MiddlewareOptions(), MiddlewareOptions.parse),
+    "LOOP_SAFE_MIDDLEWARE": Option(frozenset(), _loop_safe_middleware),
     "NATIVE_AMETHODS": Option(True, partial(_flag, accepted=_NATIVE_AMETHODS)),
     "TEST_WAIT_TIMEOUT": Option(
         10.0, partial(_positive, unit="seconds", none="to wait without a bound")

@@ -2,9 +2,9 @@
 
 import pytest
 
-# The shop is a project of its own with its own settings: tests/acceptance runs its suites
-# in subprocesses, as a user would.
-collect_ignore = ["acceptance/shop"]
+# The shop and the library are projects of their own with their own settings: their tests
+# run them in subprocesses, as a user would.
+collect_ignore = ["acceptance/shop", "migration/project"]
 
 
 @pytest.fixture

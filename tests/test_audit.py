@@ -28,25 +28,60 @@ SETTINGS = override_settings(ROOT_URLCONF="tests.support.views_app.decorated_url
 def test_django_middleware_costs_are_measured_per_middleware():
     audit = run_audit()
     hops = {f.name: f.hops for f in audit.of("middleware")}
+    # The seven run in sync mode, one after the other: one hop for the run (counted on the
+    # first), one for CSRF's process_view.
     assert hops == {
-        "django.middleware.security.SecurityMiddleware": 2,
-        "django.contrib.sessions.middleware.SessionMiddleware": 2,
-        "django.middleware.common.CommonMiddleware": 2,
-        "django.middleware.csrf.CsrfViewMiddleware": 3,
-        "django.contrib.auth.middleware.AuthenticationMiddleware": 1,
-        "django.contrib.messages.middleware.MessageMiddleware": 2,
-        "django.middleware.clickjacking.XFrameOptionsMiddleware": 1,
+        "django.middleware.security.SecurityMiddleware": 1,
+        "django.contrib.sessions.middleware.SessionMiddleware": 0,
+        "django.middleware.common.CommonMiddleware": 0,
+        "django.middleware.csrf.CsrfViewMiddleware": 1,
+        "django.contrib.auth.middleware.AuthenticationMiddleware": 0,
+        "django.contrib.messages.middleware.MessageMiddleware": 0,
+        "django.middleware.clickjacking.XFrameOptionsMiddleware": 0,
     }
     # request_finished's DB receivers run in the request's thread, which the middleware made.
-    assert audit.hops_per_request == 14
+    assert audit.hops_per_request == 3
     assert audit.probe_status == 200
     kinds = {f.detail.split(";")[0] for f in audit.of("middleware")}
-    assert kinds == {"async-capable, but its MiddlewareMixin hooks run in a thread"}
-    assert "MiddlewareMixin hooks run in a thread" in audit.of("middleware")[0].detail
+    assert kinds == {"MiddlewareMixin: its hooks run in a thread"}
+    first = audit.of("middleware")[0].detail
+    assert first.endswith("(first of a run of 7 sync middleware sharing one hop)")
     fixes = {f.name: f.fix for f in audit.of("middleware")}
     assert fixes["django.middleware.csrf.CsrfViewMiddleware"] == (
-        "replace with django_asyncx.middleware.CsrfViewMiddleware"
+        "replace with django_asyncx.middleware.CsrfViewMiddleware (no hop)"
     )
+
+
+@SETTINGS
+@override_settings(
+    MIDDLEWARE=[
+        *async_native(DJANGO),
+        "tests.support.chain_app.middleware.Stock",
+        "tests.support.chain_app.middleware.OldStyle",
+        "tests.support.chain_app.middleware.SafeBySetting",
+    ],
+    ASYNCX={"LOOP_SAFE_MIDDLEWARE": ["tests.support.chain_app.middleware.SafeBySetting"]},
+)
+def test_a_run_of_third_party_sync_middleware_shares_one_hop_and_says_which_fix_applies():
+    audit = run_audit()
+    found = {f.name.rpartition(".")[2]: f for f in audit.of("middleware")}
+    assert found["Stock"].hops == 1
+    assert found["OldStyle"].hops == 0
+    assert found["Stock"].detail == (
+        "MiddlewareMixin: its hooks run in a thread; 1 thread hop(s) per request "
+        "(first of a run of 2 sync middleware sharing one hop)"
+    )
+    assert found["Stock"].fix.startswith(
+        'if its hooks do no blocking I/O, list it in ASYNCX["LOOP_SAFE_MIDDLEWARE"] (no hop); '
+        "else it shares one hop with tests.support.chain_app.middleware.OldStyle"
+    )
+    assert found["OldStyle"].detail.startswith("sync-only;")
+    assert found["OldStyle"].fix.startswith("make it async-capable")
+    assert found["SafeBySetting"].detail == (
+        "MiddlewareMixin declared loop-safe: its hooks run on the loop; 0 thread hop(s) per request"
+    )
+    assert found["SafeBySetting"].fix == ""
+    assert {f.hops for name, f in found.items() if name not in ("Stock", "OldStyle")} == {0}
 
 
 @SETTINGS
@@ -65,6 +100,14 @@ def test_the_probe_request_uses_a_host_the_project_allows():
     audit = run_audit()
     assert audit.probe_status == 200
     assert audit.hops_per_request == 0
+
+
+@SETTINGS
+@override_settings(MIDDLEWARE=async_native(DJANGO), ALLOWED_HOSTS=[], DEBUG=True)
+def test_the_probe_request_is_accepted_with_startprojects_debug_settings():
+    # DEBUG with no ALLOWED_HOSTS accepts localhost only, even where "testserver" is allowed.
+    audit = run_audit()
+    assert audit.probe_status == 200
 
 
 @SETTINGS
@@ -115,17 +158,17 @@ def test_command_prints_json_and_fails_over_the_hop_budget():
     out = StringIO()
     call_command("asyncx_audit", "--json", stdout=out)
     data = json.loads(out.getvalue())
-    assert data["hops_per_request"] == 14
+    assert data["hops_per_request"] == 3
     # The URLconf has sync views: the costliest request adds the view's own 2 hops.
-    assert data["worst_request"] == {"hops": 16, "url": "plain-sync-orm/"}
+    assert data["worst_request"] == {"hops": 5, "url": "plain-sync-orm/"}
     with pytest.raises(
         CommandError,
-        match=r"a request to plain-sync-orm/ costs 16 thread hop\(s\) \(14 through the "
-        r"middleware and handler, 2 for its view\), more than --fail-on-hops 15",
+        match=r"a request to plain-sync-orm/ costs 5 thread hop\(s\) \(3 through the "
+        r"middleware and handler, 2 for its view\), more than --fail-on-hops 4",
     ) as exc:
-        call_command("asyncx_audit", "--fail-on-hops", "15", stdout=StringIO())
+        call_command("asyncx_audit", "--fail-on-hops", "4", stdout=StringIO())
     assert exc.value.returncode == 1
-    call_command("asyncx_audit", "--fail-on-hops", "16", stdout=StringIO())
+    call_command("asyncx_audit", "--fail-on-hops", "5", stdout=StringIO())
     with pytest.raises(CommandError, match=r"--fail-on-hops takes a number of hops >= 0, got 'x'"):
         call_command("asyncx_audit", "--fail-on-hops", "x", stdout=StringIO())
 

@@ -36,6 +36,34 @@ def test_unimportable_paths_are_e002_each():
     assert 'ASYNCX["WEBSOCKET_APPLICATION"]' in messages[1].msg
 
 
+def test_loop_safe_middleware_entries_are_checked():
+    good = "tests.support.chain_app.middleware.SafeBySetting"
+    with override_settings(ASYNCX={"LOOP_SAFE_MIDDLEWARE": [good]}):
+        assert check_settings() == []
+    with override_settings(
+        ASYNCX={
+            "LOOP_SAFE_MIDDLEWARE": [
+                good,
+                "tests.support.chain_app.middleware.Nope",
+                "tests.support.chain_app.middleware.Outer",
+            ]
+        }
+    ):
+        messages = check_settings()
+    assert ids(messages) == ["asyncx.E003", "asyncx.E003"]
+    assert messages[0].msg.startswith(
+        "ASYNCX[\"LOOP_SAFE_MIDDLEWARE\"] entry 'tests.support.chain_app.middleware.Nope' "
+        "cannot be imported"
+    )
+    assert messages[1].msg.endswith(
+        "is <class 'tests.support.chain_app.middleware.Outer'>, not a MiddlewareMixin subclass"
+    )
+    with override_settings(ASYNCX={"LOOP_SAFE_MIDDLEWARE": "a.B"}):
+        [message] = check_settings()
+    assert message.id == "asyncx.E001"
+    assert message.msg.startswith("ASYNCX[\"LOOP_SAFE_MIDDLEWARE\"] is 'a.B'")
+
+
 def test_checks_are_registered_with_django():
     with override_settings(ASYNCX={"NOPE": 1}):
         messages = checks.run_checks(tags=["asyncx"])

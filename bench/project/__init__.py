@@ -4,10 +4,13 @@ Environment variables choose what one server of it serves (``settings.py`` reads
 
 - ``BENCH_VIEWS``: ``hello`` (the default: the trivial JSON view, ``bench/hello.py``),
   ``p1`` (the JSON view and a one-query template page, ``bench/views_p1.py``) or
-  ``templates`` (a 100-row table and a streamed page, ``bench/templates.py``); it picks the
-  URLs, and for ``templates`` adds the example project's ``demo`` app and PostgreSQL;
+  ``templates`` (a 100-row table and a streamed page, ``bench/templates.py``) or ``page``
+  (a logged-in user's 20-row page, ``bench/page.py``); it picks the URLs, and for
+  ``templates`` and ``page`` adds the example project's ``demo`` app and PostgreSQL;
 - ``BENCH_MIDDLEWARE``: ``django`` (the default: startproject's 7 middleware) or ``asyncx``
-  (the same list through :func:`django_asyncx.middleware.async_native`);
+  (the same list through :func:`django_asyncx.middleware.async_native`); ``django-extra``
+  and ``asyncx-extra`` add django-cors-headers and WhiteNoise to them (stock WhiteNoise,
+  or django_asyncx's drop-in);
 - ``BENCH_DATABASE_URL`` and ``BENCH_DB_ENGINE``: the database of ``templates`` and an
   ENGINE that replaces its own (see ``settings.py``).
 
@@ -22,12 +25,14 @@ ASGI_DJANGO = "bench.project.asgi_django:application"
 ASGI_ASYNCX = "bench.project.asgi_asyncx:application"
 """django_asyncx's ASGI entry: ``django_asyncx.asgi``."""
 
-VIEWS = ("hello", "p1", "templates")
+VIEWS = ("hello", "p1", "templates", "page")
 """The accepted values of ``BENCH_VIEWS``, the default first."""
-MIDDLEWARE = ("django", "asyncx")
+MIDDLEWARE = ("django", "asyncx", "django-extra", "asyncx-extra")
 """The accepted values of ``BENCH_MIDDLEWARE``, the default first."""
 TEMPLATES_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/asyncx_bench_templates"
 """The database of ``BENCH_VIEWS=templates`` when ``BENCH_DATABASE_URL`` is not set."""
+PAGE_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/asyncx_bench_page"
+"""The database of ``BENCH_VIEWS=page`` when ``BENCH_DATABASE_URL`` is not set."""
 
 
 def environ(views: str, *, middleware: str = "django") -> tuple[tuple[str, str], ...]:

@@ -19,7 +19,7 @@ import dj_database_url
 from django_asyncx.middleware import async_native
 
 from . import MIDDLEWARE as _MIDDLEWARE_CHOICES
-from . import TEMPLATES_DATABASE_URL
+from . import PAGE_DATABASE_URL, TEMPLATES_DATABASE_URL
 from . import VIEWS as _VIEWS_CHOICES
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_asyncx",
 ]
-if BENCH_VIEWS == "templates":
+if BENCH_VIEWS in ("templates", "page"):
     INSTALLED_APPS.append("demo")
+if BENCH_MIDDLEWARE.endswith("-extra"):
+    INSTALLED_APPS.append("corsheaders")
 
 DJANGO_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -60,7 +62,22 @@ DJANGO_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-MIDDLEWARE = async_native(DJANGO_MIDDLEWARE) if BENCH_MIDDLEWARE == "asyncx" else DJANGO_MIDDLEWARE
+# What real projects add most: CORS headers (async-capable) and WhiteNoise (sync-only),
+# where their documentation places them.
+EXTRA_MIDDLEWARE = [
+    DJANGO_MIDDLEWARE[0],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    DJANGO_MIDDLEWARE[1],
+    "corsheaders.middleware.CorsMiddleware",
+    *DJANGO_MIDDLEWARE[2:],
+]
+MIDDLEWARE = {
+    "django": DJANGO_MIDDLEWARE,
+    "asyncx": async_native(DJANGO_MIDDLEWARE),
+    "django-extra": EXTRA_MIDDLEWARE,
+    "asyncx-extra": async_native(EXTRA_MIDDLEWARE),
+}[BENCH_MIDDLEWARE]
+CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
 
 ROOT_URLCONF = f"bench.project.urls.{BENCH_VIEWS}"
 
@@ -79,10 +96,11 @@ TEMPLATES = [
     },
 ]
 
-if BENCH_VIEWS == "templates":
+if BENCH_VIEWS in ("templates", "page"):
+    _DEFAULT_URL = TEMPLATES_DATABASE_URL if BENCH_VIEWS == "templates" else PAGE_DATABASE_URL
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ.get("BENCH_DATABASE_URL", TEMPLATES_DATABASE_URL), conn_max_age=60
+            os.environ.get("BENCH_DATABASE_URL", _DEFAULT_URL), conn_max_age=60
         )
     }
     if os.environ.get("BENCH_DB_ENGINE"):
@@ -102,4 +120,6 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+# collectstatic's target for the page benchmark (WhiteNoise serves from it).
+STATIC_ROOT = BASE_DIR.parent / "results" / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

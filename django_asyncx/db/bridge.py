@@ -23,8 +23,8 @@ its queries awaited on asyncpg, with no thread (see
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from functools import partial, wraps
-from typing import Any, overload
+from functools import cache, partial, wraps
+from typing import Any, cast, overload
 
 from asgiref.sync import SyncToAsync
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
@@ -73,6 +73,14 @@ def _path(using: str | None) -> str:
     return NATIVE if uses_native_path(alias) else THREAD
 
 
+@cache
+def _native_runner() -> Callable[..., Coroutine[Any, Any, Any]]:
+    # Imported on first use (asyncpg stays unimported without a native alias), once.
+    from .backends.postgresql.native import run_native
+
+    return run_native
+
+
 def _with_fresh_connections[R](fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     # A pool thread serves many tasks, so each call is a "request": drop connections that
     # are broken, past CONN_MAX_AGE or left in a transaction, before and after.
@@ -90,9 +98,7 @@ async def _run[R](
     fn: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any], using: str | None
 ) -> R:
     if _path(using) == NATIVE:
-        from .backends.postgresql.native import run_native
-
-        return await run_native(fn, *args, using=using, **kwargs)
+        return cast(R, await _native_runner()(fn, *args, using=using, **kwargs))
     block = current_block()
     if block is not None:
         block.check_usable()

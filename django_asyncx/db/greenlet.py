@@ -20,6 +20,7 @@ The native engine needs no code at each switch: it installs each task's own
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,18 +30,64 @@ from django_asyncx.exceptions import MissingGreenletError
 
 __all__ = ["AsyncioGreenlet", "await_only", "greenlet_spawn", "in_greenlet"]
 
+# Finished greenlets wait for their next call here, per thread (a greenlet belongs to the
+# thread that made it): making one costs several times more than switching into it.
+_IDLE_MAX = 64
+_local = threading.local()
+
+
+class _Outcome:
+    """What a greenlet hands back when its function returned or raised."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any, error: BaseException | None) -> None:
+        self.value = value
+        self.error = error
+
 
 class AsyncioGreenlet(greenlet.greenlet):  # type: ignore[misc]
     """The greenlet :func:`greenlet_spawn` runs a sync function in.
 
     It shares the contextvars context of the task that spawned it, so context variables set
-    on either side are seen on the other, as with a plain function call.
+    on either side are seen on the other, as with a plain function call. After a call it
+    waits, holding no reference to the call or its context, to serve the next one.
     """
 
-    def __init__(self, fn: Callable[..., Any], driver: greenlet.greenlet) -> None:
-        super().__init__(fn, driver)
+    def __init__(self, driver: greenlet.greenlet) -> None:
+        super().__init__(self._serve, driver)
         self.driver = driver
-        self.gr_context = driver.gr_context
+
+    def _serve(self, fn: Callable[..., Any] | None, args: Any, kwargs: Any) -> None:
+        while True:
+            try:
+                outcome = _Outcome(fn(*args, **kwargs), None)  # type: ignore[misc]
+            except greenlet.GreenletExit:
+                raise  # dropped mid-call: end this greenlet
+            except BaseException as exc:
+                outcome = _Outcome(None, exc)
+            fn = args = kwargs = None
+            fn, args, kwargs = self.driver.switch(outcome)
+
+
+def _take(driver: greenlet.greenlet) -> AsyncioGreenlet:
+    idle: list[AsyncioGreenlet] | None = getattr(_local, "idle", None)
+    if idle is None:
+        idle = _local.idle = []
+    while idle:
+        child = idle.pop()
+        if not child.dead:
+            if child.driver is not driver:
+                child.parent = child.driver = driver
+            return child
+    return AsyncioGreenlet(driver)
+
+
+def _give_back(child: AsyncioGreenlet) -> None:
+    child.gr_context = None
+    idle: list[AsyncioGreenlet] = _local.idle
+    if len(idle) < _IDLE_MAX:
+        idle.append(child)
 
 
 def in_greenlet() -> bool:
@@ -72,13 +119,21 @@ async def greenlet_spawn[T](fn: Callable[..., T], /, *args: Any, **kwargs: Any) 
     ``finally``/``__exit__`` code runs (and may await) before the exception reaches the
     caller.
     """
-    child = AsyncioGreenlet(fn, greenlet.getcurrent())
-    result: Any = child.switch(*args, **kwargs)
-    while not child.dead:
+    driver = greenlet.getcurrent()
+    child = _take(driver)
+    child.gr_context = driver.gr_context
+    result: Any = child.switch(fn, args, kwargs)
+    while type(result) is not _Outcome:
         try:
             value = await result
         except BaseException as exc:
             result = child.throw(type(exc), exc, exc.__traceback__)
         else:
             result = child.switch(value)
-    return result  # type: ignore[no-any-return]
+    _give_back(child)
+    # The idle greenlet still holds the outcome it switched with: empty it.
+    error, value = result.error, result.value
+    result.error = result.value = None
+    if error is not None:
+        raise error
+    return value  # type: ignore[no-any-return]

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         XFrameOptionsMiddleware,
     )
     from .sessions import SessionMiddleware
+    from .whitenoise import WhiteNoiseMiddleware
 
 __all__ = [
     "DROP_INS",
@@ -49,6 +50,7 @@ __all__ = [
     "MessageMiddleware",
     "SecurityMiddleware",
     "SessionMiddleware",
+    "WhiteNoiseMiddleware",
     "XFrameOptionsMiddleware",
     "async_native",
 ]
@@ -67,6 +69,8 @@ _DROP_IN_MODULES = {
     "django.middleware.clickjacking.XFrameOptionsMiddleware": ".plain",
     "django.middleware.gzip.GZipMiddleware": ".plain",
     "django.middleware.http.ConditionalGetMiddleware": ".plain",
+    # Third-party (the `static` extra): imported only when a settings list names it.
+    "whitenoise.middleware.WhiteNoiseMiddleware": ".whitenoise",
 }
 #: Django's middleware path -> the dotted path of its async-native drop-in.
 DROP_INS: dict[str, str] = {

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
-__all__ = ["SCOPE", "active_tracer", "inject_trace_context", "native_query_span"]
+__all__ = [
+    "SCOPE",
+    "active_tracer",
+    "failed_prepare_span",
+    "inject_trace_context",
+    "native_query_span",
+]
 
 SCOPE = "django_asyncx"
 """The instrumentation scope (tracer name) of the spans this package makes."""
@@ -86,32 +92,82 @@ def inject_trace_context(headers: MutableMapping[str, str]) -> bool:
     return True
 
 
-def native_query_span(raw: Any, statement: str) -> AbstractContextManager[None]:
-    """The client span of one native-engine statement on the asyncpg connection ``raw``.
+def native_query_span(
+    raw: Any, statement: str, call: Callable[..., Any]
+) -> AbstractContextManager[None]:
+    """The client span of one native-engine statement on the asyncpg connection ``raw``,
+    run by ``call`` (a prepared statement's ``fetch``).
 
     What ``opentelemetry-instrumentation-asyncpg`` records for ``Connection.fetch``: named
     after the statement's first word, ``SpanKind.CLIENT``, ``db.system``, ``db.name``,
     ``db.user``, ``net.peer.*``, ``db.statement`` (or their stable names when
     ``OTEL_SEMCONV_STABILITY_OPT_IN`` has ``database``), parameters never recorded; an
-    error sets the status to ``ERROR``. A no-op context when there is no tracer.
+    error sets the status to ``ERROR``. A no-op context when there is no tracer, or when
+    that instrumentation wraps ``call`` itself (its releases since May 2026 wrap prepared
+    statements), so that a query is never traced twice.
+    """
+    tracer = active_tracer()
+    if tracer is None or _instrumented(call):
+        return _NO_SPAN
+    return _query_span(tracer, raw, statement)
+
+
+def _instrumented(call: Callable[..., Any]) -> bool:
+    # Instrumentations wrap with wrapt, whose wrappers carry their wrapper function;
+    # asyncpg's own decorators are functools.wraps, which have no such attribute.
+    return getattr(call, "_self_wrapper", None) is not None
+
+
+def failed_prepare_span(raw: Any, statement: str) -> AbstractContextManager[None]:
+    """Around the prepare of ``statement``: nothing, unless it fails; then the error span
+    :func:`native_query_span` would have made for running it.
+
+    The engine prepares a statement before it runs it, and a statement the server refuses
+    (an unknown column, a syntax error) fails there, where no instrumentation looks:
+    ``Connection.fetch`` would have failed inside asyncpg's instrumented call instead.
     """
     tracer = active_tracer()
     if tracer is None:
         return _NO_SPAN
-    return _query_span(tracer, raw, statement)
+    return _failed_prepare_span(tracer, raw, statement)
+
+
+@contextmanager
+def _failed_prepare_span(tracer: Tracer, raw: Any, statement: str) -> Iterator[None]:
+    import time
+
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
+    start = time.time_ns()
+    try:
+        yield
+    except Exception as exc:
+        name, attributes, new = _span_start(raw, statement)
+        span = tracer.start_span(
+            name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start
+        )
+        span.set_status(Status(StatusCode.ERROR))
+        if new:
+            span.set_attribute("error.type", type(exc).__qualname__)
+        span.record_exception(exc)
+        span.end()
+        raise
+
+
+def _span_start(raw: Any, statement: str) -> tuple[str, dict[str, str | int], bool]:
+    # The span's name, its attributes, and whether the stable names are in use.
+    old, new = _database_conventions()
+    params = getattr(raw, "_params", None)
+    words = _LEADING_COMMENT.sub("", statement or getattr(params, "database", "")).split()
+    return words[0] if words else "", _query_attributes(raw, params, statement, old, new), new
 
 
 @contextmanager
 def _query_span(tracer: Tracer, raw: Any, statement: str) -> Iterator[None]:
     from opentelemetry.trace import SpanKind, Status, StatusCode
 
-    old, new = _database_conventions()
-    params = getattr(raw, "_params", None)
-    words = _LEADING_COMMENT.sub("", statement or getattr(params, "database", "")).split()
-    attributes = _query_attributes(raw, params, statement, old, new)
-    with tracer.start_as_current_span(
-        words[0] if words else "", kind=SpanKind.CLIENT, attributes=attributes
-    ) as span:
+    name, attributes, new = _span_start(raw, statement)
+    with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes) as span:
         try:
             yield
         except Exception as exc:

@@ -87,6 +87,9 @@ def _allowed_host() -> str:
     for host in settings.ALLOWED_HOSTS:
         if host not in ("*", "") and not host.startswith("."):
             return str(host)
+    if settings.DEBUG and not settings.ALLOWED_HOSTS:
+        # startproject's settings: with DEBUG, Django then accepts localhost only.
+        return "localhost"
     return "testserver"
 
 

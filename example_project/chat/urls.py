@@ -8,4 +8,5 @@ urlpatterns = [
     re_path(r"^$", views.index, name="index"),
     re_path(r"^(?P<room>[\w-]{1,50})/$", views.room, name="room"),
     re_path(r"^(?P<room>[\w-]{1,50})/events/$", views.events, name="events"),
+    re_path(r"^(?P<room>[\w-]{1,50})/follow/$", views.follow, name="follow"),
 ]

@@ -1,5 +1,6 @@
 """The chat pages: pick a room, the room (its JavaScript opens the WebSocket), and the room
-as server-sent events (what the WebSocket clients send, for a page that only reads).
+as server-sent events (what the WebSocket clients send, for a page that only reads) with the
+page that follows them (its JavaScript opens an ``EventSource``).
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -26,3 +27,8 @@ async def events(request: HttpRequest, room: str) -> EventStream:
         return Event({"messages": await recent_messages(room)}, event="history")
 
     return EventStream(group_events(group_name(room), joined=history), retry=2000)
+
+
+async def follow(request: HttpRequest, room: str) -> HttpResponse:
+    """A read-only view of the room, following :func:`events` in the browser."""
+    return render(request, "chat/follow.html", {"room": room})

@@ -237,6 +237,7 @@ def _load_bench_settings() -> dict[str, Any]:
         ("hello", "django.db.backends.sqlite3"),
         ("p1", "django.db.backends.sqlite3"),
         ("templates", "django.db.backends.postgresql"),
+        ("page", "django.db.backends.postgresql"),
     ],
 )
 @pytest.mark.parametrize("middleware", project.MIDDLEWARE)
@@ -247,13 +248,20 @@ def test_the_bench_project_serves_the_views_and_middleware_its_environment_names
         monkeypatch.setenv(name, value)
     settings = _load_bench_settings()
     assert settings["ROOT_URLCONF"] == f"bench.project.urls.{views}"
-    assert ("demo" in settings["INSTALLED_APPS"]) == (views == "templates")
+    assert ("demo" in settings["INSTALLED_APPS"]) == (views in ("templates", "page"))
     assert settings["DATABASES"]["default"]["ENGINE"] == engine
-    stock = settings["DJANGO_MIDDLEWARE"]
-    assert settings["MIDDLEWARE"] == (async_native(stock) if middleware == "asyncx" else stock)
+    extra = middleware.endswith("-extra")
+    assert ("corsheaders" in settings["INSTALLED_APPS"]) == extra
+    stock = settings["EXTRA_MIDDLEWARE" if extra else "DJANGO_MIDDLEWARE"]
+    ours = middleware.startswith("asyncx")
+    assert settings["MIDDLEWARE"] == (async_native(stock) if ours else stock)
+    if extra:
+        assert "corsheaders.middleware.CorsMiddleware" in settings["MIDDLEWARE"]
+        assert ("django_asyncx.middleware.WhiteNoiseMiddleware" in settings["MIDDLEWARE"]) == ours
 
 
 def test_the_bench_project_refuses_views_it_does_not_have(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BENCH_VIEWS", "nope")
-    with pytest.raises(ValueError, match="BENCH_VIEWS must be 'hello' or 'p1' or 'templates'"):
+    accepted = "'hello' or 'p1' or 'templates' or 'page'"
+    with pytest.raises(ValueError, match=f"BENCH_VIEWS must be {accepted}"):
         _load_bench_settings()

@@ -33,6 +33,9 @@ def test_there_is_a_recipe_per_decorator_and_for_the_views():
         "generic_edit",
         "generic_access",
         "middleware_swap",
+        "middleware_loop_safe",
+        "middleware_sync_run",
+        "middleware_whitenoise",
     }
 
 

@@ -203,6 +203,25 @@ async def test_libpq_options_the_native_path_honours(native_options_set):
     assert await run_native(session, using=DB) == ("serializable", "asyncx-native-test")
 
 
+def test_system_checks_refuse_an_isolation_level_with_pgbouncer_mode(monkeypatch):
+    from django.conf import settings
+
+    from django_asyncx.checks import check_native_engine
+
+    entry = {
+        "ENGINE": "django_asyncx.db.backends.postgresql",
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        "OPTIONS": {"native_pgbouncer": True},
+    }
+    monkeypatch.setattr(settings, "DATABASES", {"pg": entry})  # read by the check only
+    assert check_native_engine() == []
+    entry["OPTIONS"]["isolation_level"] = 4
+    errors = check_native_engine()
+    assert [e.id for e in errors] == ["asyncx.E043"]
+    assert 'DATABASES["pg"]["OPTIONS"] sets isolation_level' in errors[0].msg
+    assert "unsupported startup parameter" in errors[0].msg
+
+
 def test_valid_isolation_levels_and_ports_pass():
     from psycopg import IsolationLevel
 

@@ -52,6 +52,16 @@ def otel_spans(otel_exporter):
     otel_exporter.clear()
 
 
+@pytest.fixture
+def otel_spans_by_the_engine(otel_spans):
+    """``otel_spans`` with asyncpg's instrumentation as its releases before prepared-statement
+    support were: the native engine's query spans are then its own."""
+    from tests.support.otel import prepared_statements_uninstrumented
+
+    with prepared_statements_uninstrumented():
+        yield otel_spans
+
+
 def span_tree(spans):
     """The spans as an indented tree, children in start order: ``name  {attributes}``."""
     ids = {span.context.span_id for span in spans}

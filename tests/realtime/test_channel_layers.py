@@ -75,3 +75,17 @@ async def test_a_killed_process_loses_no_message_for_the_clients_of_the_other(pr
     assert sorted(got_ann) == sorted(sent)
     assert got_ann == got_dan
     assert history == ["before", *got_ann][-50:]
+
+
+async def test_a_consumer_idle_longer_than_the_layers_blocking_receive_keeps_its_room(project):
+    # channels-redis waits for a message in BZPOPMIN for up to 5 s; with redis-py 8's default
+    # 5 s read timeout the consumer crashed there (close code 1011) unless the example's layer
+    # turns the timeout off.
+    room = f"idle-{uuid.uuid4().hex[:12]}"
+    with project.server("uvicorn") as live:
+        ann = await login(live.url, "ann")
+        async with join(live.url, room, cookie=ann) as ws:
+            await receive(ws)
+            await asyncio.sleep(7)
+            await ws.send(json.dumps({"message": "still here"}))
+            assert (await receive(ws))["message"] == "still here"

@@ -1,8 +1,14 @@
 """Consumers through django_asyncx: the lifespan around an outermost ``ProtocolTypeRouter``,
-per-loop resources in consumers, and the DB bridge from consumers without thread hops.
+per-loop resources in consumers, and the DB bridge from consumers without thread hops,
+counted through channels' communicator and through a real server.
 """
 
+import asyncio
+import contextlib
+
 import pytest
+import uvicorn
+import websockets
 from asgiref.testing import ApplicationCommunicator
 from channels.generic.websocket import AsyncWebsocketConsumer as ChannelsConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
@@ -13,7 +19,7 @@ from django_asyncx import lifespan
 from django_asyncx.asgi import AsyncxApplication, get_asgi_application
 from django_asyncx.consumers import AsyncWebsocketConsumer, AuthMiddlewareStack
 from django_asyncx.consumers import database_sync_to_async as bridge_database_sync_to_async
-from django_asyncx.hops import count_hops
+from django_asyncx.hops import CountingApplication
 from django_asyncx.lifespan import LoopResource, on_startup
 from tests.support.nativeapp.models import Author
 
@@ -123,22 +129,15 @@ class ChannelsChat(Chat, ChannelsConsumer):
 
 async def chat_round_trip(consumer, *, stack=lambda inner: inner):
     """The thread hops of connect, one chat message and disconnect."""
-    app = stack(URLRouter([path("ws/", consumer.as_asgi())]))
-    counters = []
-
-    async def counted(scope, receive, send):
-        # The communicator runs the application in an empty context: count inside it.
-        with count_hops() as hops:
-            counters.append(hops)
-            await app(scope, receive, send)
-
+    # The communicator runs the application in an empty context: counted inside it.
+    counted = CountingApplication(stack(URLRouter([path("ws/", consumer.as_asgi())])))
     with override_settings(CHANNEL_LAYERS=IN_MEMORY):
         ws = await connect(counted)
         await ws.send_input({"type": "websocket.receive", "text": "authors:"})
         assert await ws.receive_output(5) == {"type": "websocket.send", "text": "authors: 1"}
         await ws.send_input({"type": "websocket.disconnect", "code": 1000})
         await ws.wait(5)
-    [hops] = counters
+    [hops] = counted.counters
     return hops
 
 
@@ -174,3 +173,45 @@ async def test_channels_database_sync_to_async_keeps_working_in_our_consumer():
 
     await Group.objects.acreate(name="one")
     assert (await chat_round_trip(Legacy)).count >= 1
+
+
+@contextlib.asynccontextmanager
+async def serving(app):
+    """uvicorn serving ``app`` on a free loopback port, in this event loop."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio",
+                            log_level="warning", access_log=False)  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.mark.django_db(transaction=True, databases=["native"])
+@pytest.mark.parametrize(
+    ("consumer", "on_connect", "per_message"),
+    [(BridgeChat, {}, {}), (ChannelsChat, {"django.db": 1}, {"django.db": 2})],
+    ids=["django_asyncx", "channels"],
+)
+async def test_hops_of_connect_and_of_each_message_through_a_real_server(
+    consumer, on_connect, per_message
+):
+    await Author.objects.using("native").acreate(name="Ann")
+    app = get_asgi_application(websocket=URLRouter([path("ws/", consumer.as_asgi())]))
+    counted = CountingApplication(app)
+    with override_settings(CHANNEL_LAYERS=IN_MEMORY):
+        async with serving(counted) as url, websockets.connect(f"{url}/ws/") as ws:
+            [hops] = counted.counters
+            assert hops.by_owner() == on_connect, hops.hops
+            for number in range(3):
+                hops.clear()
+                await ws.send(f"message {number}:")
+                assert await ws.recv() == f"message {number}: 1"
+                # Channels: close_old_connections() before the frame and before the group's
+                # message, each in a thread; django_asyncx's consumer: none.
+                assert hops.by_owner() == per_message, hops.hops

@@ -1,6 +1,31 @@
-"""Reading what a real OpenTelemetry SDK reader collected: the points of one metric."""
+"""Reading what a real OpenTelemetry SDK reader collected: the points of one metric; asyncpg's
+instrumentation as its releases before prepared-statement support were."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+
+@contextmanager
+def prepared_statements_uninstrumented() -> Iterator[None]:
+    """asyncpg's instrumentation without its wrappers of ``PreparedStatement`` methods, as
+    its releases before May 2026 were (they wrapped ``Connection``'s methods only): the
+    native engine then makes its query spans itself."""
+    from asyncpg.prepared_stmt import PreparedStatement
+
+    wrapped = {
+        name: method
+        for name, method in vars(PreparedStatement).items()
+        if getattr(method, "_self_wrapper", None) is not None
+    }
+    assert wrapped, "asyncpg's instrumentation is not on, or wraps no prepared statement"
+    for name, method in wrapped.items():
+        setattr(PreparedStatement, name, method.__wrapped__)
+    try:
+        yield
+    finally:
+        for name, method in wrapped.items():
+            setattr(PreparedStatement, name, method)
 
 
 def points(reader: Any, name: str) -> list[dict[str, Any]]:

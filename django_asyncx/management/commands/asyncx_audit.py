@@ -4,10 +4,12 @@ Prints the project's ASGI application (and whether it is django_asyncx's), each 
 (async or sync; third-party URL trees such as the admin one line each), each middleware,
 whether it is async-capable and the thread hops it costs per request (counted by sending a
 request through the project's ASGI application), sync request signal receivers, the cache
-backends, and the fix for each finding. ``--asgi module:application`` names the application
-when ``ASGI_APPLICATION`` does not. ``--json`` prints the same as JSON; ``--fail-on-hops N``
-exits with status 1 when a request to one of the project's URLs costs more than N thread
-hops (the middleware and handler, plus a sync view's own).
+backends, the websocket routes with their consumers (sync or async, which
+``database_sync_to_async`` they call), and the fix for each finding. ``--asgi
+module:application`` names the application when ``ASGI_APPLICATION`` does not. ``--json``
+prints the same as JSON; ``--fail-on-hops N`` exits with status 1 when a request to one of
+the project's URLs costs more than N thread hops (the middleware and handler, plus a sync
+view's own).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ _TITLES = {
     "handler": "Handler",
     "signal": "Request signal receivers",
     "cache": "Caches",
+    "websocket": "WebSocket middleware (per connection)",
+    "consumer": "WebSocket routes and consumers (thread hops per message)",
 }
 
 

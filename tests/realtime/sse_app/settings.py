@@ -15,6 +15,9 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            # redis-py 8 gives every connection a 5 s read timeout by default; the layer's
+            # receive blocks in Redis for up to 5 s, so an idle consumer would crash with
+            # "Timeout reading from" (close code 1011). No timeout, as before redis-py 8.
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": None}]},
         }
     }

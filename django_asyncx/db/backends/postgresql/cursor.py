@@ -9,21 +9,24 @@ on the sync path (``IntegrityError`` for a unique violation, and so on).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import asyncpg
 import psycopg
+from asyncpg.prepared_stmt import PreparedStatement
 from django.db.utils import NotSupportedError
 from psycopg.adapt import AdaptersMap
 
 from django_asyncx.db.greenlet import await_only
-from django_asyncx.observability.tracing import native_query_span
+from django_asyncx.observability.tracing import failed_prepare_span, native_query_span
 
-from .errors import breaks_connection, is_argument_error, translate_error
+from .errors import breaks_connection, is_argument_error, is_client_data_error, translate_error
 from .query import adapt_query
 from .results import Converter, column_converters, type_display
 
@@ -59,6 +62,9 @@ _UTILITY = frozenset(
     }
 )
 _NO_CONVERTERS: tuple[Converter, ...] | None = None
+# asyncpg's own limit for its statement cache: longer SQL (a pk__in of thousands) is prepared
+# unnamed for each run rather than kept on the server.
+_MAX_CACHED_SQL = 15 * 1024
 
 
 class Column(NamedTuple):
@@ -121,6 +127,11 @@ class _Info:
     def backend_pid(self) -> int:
         return int(self._raw.get_server_pid())
 
+    @property
+    def encoding(self) -> str:
+        """The client encoding as a Python codec name (asyncpg always speaks UTF8)."""
+        return codecs.lookup(self.parameter_status("client_encoding") or "utf-8").name
+
 
 class NativeConnection:
     """What Django's PostgreSQL backend sees as ``wrapper.connection`` on the native path.
@@ -129,10 +140,21 @@ class NativeConnection:
     a transaction (``BEGIN`` goes with it, in the same switch to the loop).
     """
 
-    def __init__(self, raw: asyncpg.Connection, tzinfo: datetime.tzinfo | None) -> None:
+    def __init__(
+        self,
+        raw: asyncpg.Connection,
+        tzinfo: datetime.tzinfo | None,
+        statement_cache_size: int = 100,
+    ) -> None:
         self.raw = raw
         self.tzinfo = tzinfo
+        # The prepared statements of this connection, least recently used first (none kept
+        # with a size of 0: PgBouncer in transaction mode cannot keep them).
+        self._statements: OrderedDict[str, PreparedStatement] = OrderedDict()
+        self._statement_cache_size = statement_cache_size
         self.autocommit = True
+        #: psycopg's attribute: the level OPTIONS set (the session default), else None.
+        self.isolation_level: psycopg.IsolationLevel | None = None
         self.info = _Info(raw)
         # contrib.postgres registers hstore/citext on the psycopg adapters of every new
         # connection; give it a map to write to (asyncpg has its own codecs).
@@ -156,6 +178,11 @@ class NativeConnection:
         """Whether the server is inside a transaction block (failed ones included)."""
         return not self.closed and bool(self.raw.is_in_transaction())
 
+    def is_idle(self) -> bool:
+        """Whether the connection is open and outside a transaction (ready for another call)."""
+        raw = self.raw
+        return not (self.broken or raw.is_closed() or raw.is_in_transaction())
+
     def run(self, coro: Any) -> Any:
         """Await ``coro`` on the loop, raising psycopg's errors for asyncpg's."""
         try:
@@ -164,7 +191,7 @@ class NativeConnection:
             asyncpg.PostgresError,
             asyncpg.InterfaceError,
             OSError,
-            asyncpg.exceptions._base.InternalClientError,
+            asyncpg.exceptions.InternalClientError,
         ) as exc:
             if breaks_connection(exc):
                 # asyncpg may not have seen the socket close yet: never reuse it.
@@ -187,36 +214,79 @@ class NativeConnection:
         run_sql = sql
         if self._rewrites:
             run_sql = self._rewrites.get((sql, _text_positions(args)), sql)
+        # The cached statement is the common case: no coroutine to look it up.
+        stmt = self._statements.get(run_sql)
+        if stmt is None:
+            stmt = await self._statement(run_sql)
+        else:
+            self._statements.move_to_end(run_sql)
         try:
-            return await self._bind_execute(run_sql, args)
-        except (asyncpg.exceptions.DataError, asyncpg.exceptions._base.DataError) as exc:
-            if not is_argument_error(exc):
+            return await self._bind_execute(stmt, run_sql, args)
+        except (asyncpg.exceptions.DataError, asyncpg.InterfaceError) as exc:
+            # asyncpg raises its DataError (a PostgresError) for a value it cannot encode.
+            if not is_argument_error(exc) or not (
+                isinstance(exc, asyncpg.exceptions.DataError) or is_client_data_error(exc)
+            ):
                 raise
             # A string where the server expects another type (raw SQL such as
             # "WHERE id = %s" with "5", or Cast(Value("5"), IntegerField())): psycopg would
             # have sent the quoted literal '5', which the server converts. Do the same:
             # $n::text::<type>. Nothing reached the server, so retrying is safe.
-            rewritten = await self._text_rewrite(sql, args, render)
+            rewritten = self._text_rewrite(sql, stmt, args, render)
             if rewritten is None or run_sql is not sql:
                 raise
-            return await self._bind_execute(rewritten, args)
+            return await self._bind_execute(await self._statement(rewritten), rewritten, args)
 
-    async def _bind_execute(self, sql: str, args: Sequence[Any]) -> tuple[Any, ...]:
-        # Connection.fetch() has no row count and no column types; this is the call it makes,
-        # which asyncpg's OpenTelemetry instrumentation does not see: the span is made here.
-        with native_query_span(self.raw, sql):
-            (rows, status, _done), stmt = await self.raw._Connection__execute(
-                sql, args, 0, None, return_status=True
-            )
-        return rows, status, stmt
+    async def _statement(self, sql: str) -> PreparedStatement:
+        """The prepared statement for ``sql``: from this connection's LRU, or prepared now."""
+        statements = self._statements
+        stmt = statements.get(sql)
+        if stmt is not None:
+            statements.move_to_end(sql)
+            return stmt
+        with failed_prepare_span(self.raw, sql):
+            if not self._statement_cache_size or len(sql) > _MAX_CACHED_SQL:
+                # Unnamed, parsed again when bound: nothing stays on the server (PgBouncer).
+                return await self.raw.prepare(sql, name="")
+            stmt = await self.raw.prepare(sql)
+        statements[sql] = stmt
+        if len(statements) > self._statement_cache_size:
+            # asyncpg closes the dropped statement on the server with its next prepare.
+            statements.popitem(last=False)
+        return stmt
 
-    async def _text_rewrite(
-        self, sql: str, args: Sequence[Any], render: Render | None
+    async def _bind_execute(
+        self, stmt: PreparedStatement, sql: str, args: Sequence[Any]
+    ) -> tuple[Any, ...]:
+        try:
+            with native_query_span(self.raw, sql, stmt.fetch):
+                rows = await stmt.fetch(*args)
+        except asyncpg.exceptions.InvalidCachedStatementError:
+            # The result type changed since the statement was prepared (ALTER TABLE, a new
+            # search_path): prepare again. Outside a transaction the failed run did nothing,
+            # so it is retried once, as asyncpg retries its own cached statements.
+            self._statements.clear()
+            if self.raw.is_in_transaction():
+                raise
+            stmt = await self._statement(sql)
+            with native_query_span(self.raw, sql, stmt.fetch):
+                rows = await stmt.fetch(*args)
+        except asyncpg.exceptions.OutdatedSchemaCacheError:
+            self._statements.clear()  # asyncpg reloaded its type codecs: prepare again
+            raise
+        return rows, stmt.get_statusmsg(), stmt
+
+    def _text_rewrite(
+        self,
+        sql: str,
+        stmt: PreparedStatement,
+        args: Sequence[Any],
+        render: Render | None,
     ) -> str | None:
         positions = _text_positions(args)
         if not positions or render is None:
             return None
-        types = (await self.raw._get_statement(sql, None))._get_parameters()
+        types = stmt.get_parameters()
         casts = {
             index: "::text::" + _type_name(types[index])
             for index in positions
@@ -236,7 +306,7 @@ class NativeConnection:
     async def _many(self, sql: str, args: list[Sequence[Any]], begin: bool) -> None:
         if begin:
             await self.raw.execute("BEGIN")
-        await self.raw.executemany(sql, args)
+        await (await self._statement(sql)).executemany(args)
 
     def execute_simple(self, sql: str) -> str:
         """Run a statement without parameters or rows (simple protocol); return its status."""
@@ -253,7 +323,7 @@ class NativeConnection:
         records, status, stmt = self.run(self._extended(sql, args, self._needs_begin(), render))
         converters = self._converters.get(sql, _NO_CONVERTERS)
         if converters is _NO_CONVERTERS and sql not in self._converters:
-            converters = column_converters(stmt._get_attributes(), self.tzinfo)
+            converters = column_converters(stmt.get_attributes(), self.tzinfo)
             if len(self._converters) > 1024:
                 self._converters.clear()
             self._converters[sql] = converters
@@ -312,6 +382,8 @@ class NativeCursor:
         self._rows: list[tuple[Any, ...]] = []
         self._position = 0
         self._stmt: Any = None
+        #: The last statement and parameters given to execute() (what Django logs).
+        self.last_query: tuple[str, Any] | None = None
 
     def __enter__(self) -> NativeCursor:
         return self
@@ -328,7 +400,7 @@ class NativeCursor:
         """Column names and type OIDs of the last result (``None`` for statements without)."""
         if self._stmt is None:
             return None
-        attributes = self._stmt._get_attributes()
+        attributes = self._stmt.get_attributes()
         if not attributes:
             return None
         return [Column(attribute.name, attribute.type.oid) for attribute in attributes]
@@ -341,10 +413,12 @@ class NativeCursor:
         """Run ``sql`` with Django's ``%s`` placeholders and ``params``."""
         self._check()
         self._position = 0
-        head = sql.lstrip()[:9].split(None, 1)
-        if params is None and head and head[0].upper() in _UTILITY:
-            self._simple(sql)
-            return
+        self.last_query = (sql, params)
+        if params is None:
+            head = sql.lstrip()[:9].split(None, 1)
+            if head and head[0].upper() in _UTILITY:
+                self._simple(sql)
+                return
         # Placeholder and parameter errors are psycopg's own (TypeError, ProgrammingError).
         adapted = adapt_query(sql, params)
         if adapted.simple:

@@ -183,8 +183,8 @@ async def run_native[T](
         fn = partial(run_observed, watching, alias, fn)
     if binding is not None:
         return await binding.run(fn, *args, **kwargs)
-    pool = await _pool(alias)
-    wrapper = await pool.acquire()
+    pool = _ready_pool(alias) or await _pool(alias)
+    wrapper = pool.take() or await pool.acquire()
     try:
         return await wrapper.run(fn, *args, **kwargs)
     except Exception as exc:
@@ -194,11 +194,18 @@ async def run_native[T](
         pool.release(wrapper)
 
 
-async def _pool(alias: str) -> WrapperPool:
+def _ready_pool(alias: str) -> WrapperPool | None:
     # A pool exists only for an alias that passed the check, and only until the loop ends.
     last = _last_pool.get(alias)
     if last is not None and last[0] is asyncio.get_running_loop() and not last[1].closed:
         return last[1]
+    return None
+
+
+async def _pool(alias: str) -> WrapperPool:
+    ready = _ready_pool(alias)
+    if ready is not None:
+        return ready
     _check_alias(alias)
     pool = await get_pool(alias)
     _last_pool[alias] = (asyncio.get_running_loop(), pool)

@@ -189,7 +189,18 @@ def _text_dump(value: Any) -> str | None:
     return None if dumped is None else bytes(dumped).decode()
 
 
+def _hstore_list(value: list[Any] | tuple[Any, ...]) -> bool:
+    return any(isinstance(item, dict) for item in value) and all(
+        item is None or isinstance(item, dict) for item in value
+    )
+
+
 def _adapt_structure(value: PgRange[Any] | list[Any] | tuple[Any, ...]) -> tuple[str, Any]:
+    if not isinstance(value, PgRange) and _hstore_list(value):
+        # ArrayField(HStoreField): psycopg's default adapters do not know hstore (Django
+        # registers it on each psycopg connection, as hstore[] for a list); asyncpg's hstore
+        # codec encodes the elements.
+        return "::hstore[]", list(value)
     # psycopg's dumper decides, and raises its own errors (a list of mixed types).
     if not literal_transformer().get_dumper(value, PyFormat.TEXT).oid:
         # An untyped literal (a list of strings, a range of str or int bounds): its text,

@@ -16,11 +16,12 @@ from typing import Any, cast
 
 import asyncpg
 import psycopg
-from django.core.exceptions import SynchronousOnlyOperation
+from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.db.utils import ProgrammingError
+from psycopg import IsolationLevel
 
 from django_asyncx.db.greenlet import await_only, greenlet_spawn, in_greenlet
 from django_asyncx.options import NativeOptions
@@ -44,20 +45,25 @@ def _unguarded(method: Any) -> Any:
     return getattr(method, "__wrapped__", method)
 
 
-_connect = _unguarded(BaseDatabaseWrapper.connect)
-_cursor = _unguarded(BaseDatabaseWrapper.cursor)
-_commit = _unguarded(BaseDatabaseWrapper.commit)
-_rollback = _unguarded(BaseDatabaseWrapper.rollback)
-_close = _unguarded(BaseDatabaseWrapper.close)
-_savepoint = _unguarded(BaseDatabaseWrapper.savepoint)
-_savepoint_rollback = _unguarded(BaseDatabaseWrapper.savepoint_rollback)
-_savepoint_commit = _unguarded(BaseDatabaseWrapper.savepoint_commit)
-_clean_savepoints = _unguarded(BaseDatabaseWrapper.clean_savepoints)
+def _base(name: str) -> Any:
+    # Looked up on each call, not bound at import: tests patch BaseDatabaseWrapper's methods
+    # (mock.patch("...BaseDatabaseWrapper.connect")) and expect the patch to be used.
+    return _unguarded(getattr(BaseDatabaseWrapper, name))
 
 
 def _drop_connection(attempt: asyncio.Future[asyncpg.Connection]) -> None:
     if not attempt.cancelled() and attempt.exception() is None:
         attempt.result().terminate()
+
+
+def _isolation_level(value: Any) -> int:
+    try:
+        return int(IsolationLevel(value))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Invalid transaction isolation level {value} specified. Use one of the "
+            "psycopg.IsolationLevel values."
+        ) from None
 
 
 def _require_greenlet(operation: str) -> None:
@@ -87,7 +93,14 @@ class NativeOperations(DatabaseOperations):
         return "".join(out)
 
     def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str:
-        """The query with its parameters inlined (for logs and ``connection.queries``)."""
+        """The query with its parameters inlined (for logs and ``connection.queries``).
+
+        As psycopg's cursor does, the statement the cursor ran last, which an execute
+        wrapper may have changed.
+        """
+        last = getattr(cursor, "last_query", None)
+        if last is not None:
+            sql, params = last
         try:
             return self.compose_sql(sql, params)
         except Exception:
@@ -136,16 +149,12 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         """Keyword arguments for ``asyncpg.connect()`` from the alias's settings."""
         settings_dict = self.settings_dict
         options = settings_dict.get("OPTIONS") or {}
+        # The time zone and the role are set after connecting, by Django's own hooks
+        # (_configure_timezone, _configure_role), so RESET and an overridden hook behave as
+        # on psycopg.
         server_settings: dict[str, str] = {}
-        if self.timezone_name:
-            server_settings["TimeZone"] = self.timezone_name
         if "isolation_level" in options:
-            level = int(options["isolation_level"])
-            if level not in _ISOLATION:
-                raise psycopg.ProgrammingError(
-                    f"Invalid transaction isolation level {options['isolation_level']!r}; "
-                    "use one of the psycopg.IsolationLevel values"
-                )
+            level = _isolation_level(options["isolation_level"])
             server_settings["default_transaction_isolation"] = _ISOLATION[level]
         if options.get("application_name"):
             server_settings["application_name"] = str(options["application_name"])
@@ -179,8 +188,6 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         raw = await asyncpg.connect(**self.asyncpg_params())
         try:
             await configure_connection(raw)
-            if role := (self.settings_dict.get("OPTIONS") or {}).get("assume_role"):
-                await raw.execute(f'SET ROLE "{str(role).replace(chr(34), chr(34) * 2)}"')
         except BaseException:
             raw.terminate()
             raise
@@ -190,7 +197,11 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         """Open an asyncpg connection (awaited on the loop)."""
         _require_greenlet("get_new_connection")
         options = self.settings_dict.get("OPTIONS") or {}
-        self.isolation_level = options.get("isolation_level", 2)
+        # As Django's get_new_connection: psycopg's level, ImproperlyConfigured if invalid.
+        level = (
+            _isolation_level(options["isolation_level"]) if "isolation_level" in options else None
+        )
+        self.isolation_level = IsolationLevel(level or IsolationLevel.READ_COMMITTED)
         try:
             raw = await_only(self._open())
         except TimeoutError as exc:
@@ -200,15 +211,23 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             raise translate_error(exc) from exc
         self._cursor_slots.clear()
-        return NativeConnection(raw, self.timezone)
+        connection = NativeConnection(raw, self.timezone, self.native_options.statement_cache_size)
+        # psycopg's attribute: None (the server's default) unless OPTIONS sets a level.
+        connection.isolation_level = None if level is None else IsolationLevel(level)
+        return connection
 
     def get_connection_params(self) -> dict[str, Any]:
         """Not used for asyncpg (see :meth:`asyncpg_params`); validates NAME as Django does."""
         return {}
 
-    def _configure_connection(self, connection: Any) -> bool:
-        # Time zone, isolation level and role are set when asyncpg connects.
-        return False
+    def init_connection_state(self) -> None:
+        """Django's, except that a native connection never comes from a psycopg pool (which
+        configures its own): the time zone and role hooks run on every new connection."""
+        _base("init_connection_state")(self)
+        connection = self.connection
+        configured = connection is not None and cast(Any, self)._configure_connection(connection)
+        if configured and connection is not None and not self.get_autocommit():
+            connection.commit()
 
     def ensure_connection(self) -> None:
         """Open the connection if needed (Django's logic, inside the greenlet only)."""
@@ -266,48 +285,48 @@ class NativeDatabaseWrapper(DatabaseWrapper):
     def connect(self) -> None:
         """Connect (inside the greenlet only)."""
         _require_greenlet("connect")
-        _connect(self)
+        _base("connect")(self)
 
     def cursor(self) -> Any:
         """A cursor (inside the greenlet only)."""
         _require_greenlet("cursor")
-        return _cursor(self)
+        return _base("cursor")(self)
 
     def commit(self) -> None:
         """Commit (inside the greenlet only)."""
         _require_greenlet("commit")
-        _commit(self)
+        _base("commit")(self)
 
     def rollback(self) -> None:
         """Roll back (inside the greenlet only)."""
         _require_greenlet("rollback")
-        _rollback(self)
+        _base("rollback")(self)
 
     def close(self) -> None:
         """Close the connection (inside the greenlet only)."""
         _require_greenlet("close")
-        _close(self)
+        _base("close")(self)
         self._cursor_slots.clear()
 
     def savepoint(self) -> Any:
         """Create a savepoint (inside the greenlet only)."""
         _require_greenlet("savepoint")
-        return _savepoint(self)
+        return _base("savepoint")(self)
 
     def savepoint_rollback(self, sid: str) -> None:
         """Roll back to a savepoint (inside the greenlet only)."""
         _require_greenlet("savepoint_rollback")
-        _savepoint_rollback(self, sid)
+        _base("savepoint_rollback")(self, sid)
 
     def savepoint_commit(self, sid: str) -> None:
         """Release a savepoint (inside the greenlet only)."""
         _require_greenlet("savepoint_commit")
-        _savepoint_commit(self, sid)
+        _base("savepoint_commit")(self, sid)
 
     def clean_savepoints(self) -> None:
         """Forget savepoint ids (inside the greenlet only)."""
         _require_greenlet("clean_savepoints")
-        _clean_savepoints(self)
+        _base("clean_savepoints")(self)
 
     # -- state checks used by the pool -------------------------------------------------
 
@@ -318,7 +337,7 @@ class NativeDatabaseWrapper(DatabaseWrapper):
         connection (if any) is open.
         """
         connection = self.connection
-        if connection is not None and (connection.closed or connection.in_transaction()):
+        if connection is not None and not connection.is_idle():
             return False
         return not (
             self.in_atomic_block

@@ -1,0 +1,1 @@
+"""A project on the native engine behind PgBouncer, served by several uvicorn workers."""
