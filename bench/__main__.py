@@ -19,6 +19,7 @@ BENCHMARKS = (
     "native_orm",
     "templates",
     "http_fanout",
+    "realtime",
     "observability",
     "page",
 )

@@ -45,12 +45,12 @@ class BalanceConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.pk = self.scope["url_route"]["kwargs"]["pk"]
-        await self.channel_layer.group_add(group(self.pk), self.channel_name)
+        await self.group_add(group(self.pk))
         await self.accept()
         await self.send_balance(await balance_of(self.pk))
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(group(self.pk), self.channel_name)
+        await self.group_discard(group(self.pk))
 
     async def balance(self, event: dict[str, Any]) -> None:
         await self.send_balance(event["balance"])

@@ -46,12 +46,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.room = self.scope["url_route"]["kwargs"]["room"]
         self.group = group_name(self.room)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.group_add(self.group)
         await self.accept()
         await self.send_json({"type": "history", "messages": await recent_messages(self.room)})
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.group_discard(self.group)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
