@@ -43,6 +43,7 @@ from django.utils.module_loading import import_string
 
 from .asgi import AsyncxApplication
 from .conf import asyncx_settings
+from .findings import Finding
 from .handler import ASGIHandler
 from .hops import count_hops, describe
 from .middleware import DROP_INS
@@ -57,17 +58,6 @@ from .views.cache import cache_path
 __all__ = ["PROBE_PATH", "Audit", "Finding", "probe_urlpatterns", "run_audit"]
 
 PROBE_PATH = "/__asyncx_audit_probe__/"
-
-
-@dataclass(slots=True)
-class Finding:
-    """One thing the audit looked at: what, its state, its cost in hops, and the fix."""
-
-    kind: str  # "asgi", "url", "middleware", "handler", "signal", "cache"
-    name: str
-    detail: str
-    hops: int = 0
-    fix: str = ""
 
 
 @dataclass(slots=True)

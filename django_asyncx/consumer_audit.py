@@ -24,8 +24,8 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from .audit import Finding
 from .db.bridge import database_sync_to_async as _bridge_decorator
+from .findings import Finding
 
 __all__ = ["consumer_findings"]
 
